@@ -1,0 +1,40 @@
+"""The post-clearance audit system's Flask application."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. No database work and no migrations happen here."""
+    from . import api, auth, cli, db, errors, health, web
+    from .config import load_settings, resolve_secret_key
+
+    settings = load_settings()
+    if config:
+        settings.update(config)
+    app = Flask(__name__, instance_path=str(settings["INSTANCE_PATH"]))
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = resolve_secret_key(app.config)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config["SECURE_COOKIES"]),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(app.config["SESSION_MINUTES"])),
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    logging.basicConfig(level=str(app.config.get("LOG_LEVEL") or "INFO"))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    health.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app

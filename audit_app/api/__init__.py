@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1: machine tokens or a browser session; CSRF does not apply."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    from . import declarations  # noqa: F401  (registers routes on bp)
+    from ..auth import csrf
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,39 @@
+"""Declarations over JSON: read one, and let the clearance system push batches."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from ..db import get_session
+from ..models import LEVY_COLUMNS, Declaration
+from ..services.declarations import get_declaration
+from . import bp
+
+
+def declaration_json(d: Declaration) -> dict[str, Any]:
+    return {
+        "gd_number": d.gd_number, "gd_date": d.gd_date.isoformat(),
+        "collectorate": d.collectorate, "channel": d.channel,
+        "importer": {"ntn": d.importer.ntn, "name": d.importer.name},
+        "agent_code": d.agent.code if d.agent else None,
+        "declared_value_pkr": str(d.declared_value_pkr), "duty_paid_pkr": str(d.duty_paid_pkr),
+        "items": [{
+            "item_no": i.item_no, "hs_code": i.hs_code, "description": i.description,
+            "origin_country": i.origin_country, "export_country": i.export_country,
+            "quantity": str(i.quantity), "unit": i.unit,
+            "gross_weight_kg": None if i.gross_weight_kg is None else str(i.gross_weight_kg),
+            "currency": i.currency, "invoice_value": str(i.invoice_value),
+            "exchange_rate": str(i.exchange_rate),
+            "declared_value_pkr": str(i.declared_value_pkr),
+            "assessed_value_pkr": str(i.assessed_value_pkr),
+            **{c: str(getattr(i, c)) for c in LEVY_COLUMNS},
+            "sro_ref": i.sro_ref, "fta_code": i.fta_code, "attributes": i.attributes or {},
+            "version": i.version,
+        } for i in d.items],
+    }
+
+
+@bp.get("/declarations/<path:gd_number>")
+def read_declaration(gd_number: str):  # type: ignore[no-untyped-def]
+    return jsonify(declaration_json(get_declaration(get_session(), gd_number)))

@@ -1,0 +1,101 @@
+"""Login sessions, machine tokens and the rule that every route needs one of them.
+
+Routes are protected by default: a `before_request` hook refuses anything not listed as public,
+so a new blueprint cannot forget to protect itself.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from ..db import get_session
+from ..models.user import ApiToken, User
+from .permissions import allowed
+from .service import find_api_token
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = get_session().get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def current_token() -> ApiToken | None:
+    return g.get("api_token")
+
+
+def _authenticate_bearer() -> None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        token = find_api_token(get_session(), header[7:].strip())
+        if token is None:
+            abort(401, description="The API token is unknown or revoked.")
+        g.api_token = token
+        get_session().commit()  # record last_used_at
+
+
+def _require_login() -> Any:
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint in _public_endpoints():
+        return None
+    if request.path.startswith("/api/"):
+        _authenticate_bearer()
+        if current_token() is None and not current_user.is_authenticated:
+            abort(401, description="Log in or send an API token (Authorization: Bearer ...).")
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def _public_endpoints() -> set[str]:
+    from flask import current_app
+    return current_app.extensions.get("pca_public_endpoints", set())
+
+
+def permission_required(action: str) -> Callable[[F], F]:
+    """Refuse the view unless the logged-in user's roles allow `action`."""
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated or not allowed(current_user.role_set, action):
+                abort(403, description="Your role does not allow this.")
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
+def scope_required(scope: str) -> Callable[[F], F]:
+    """Refuse an API view unless it is called with a token that carries `scope`."""
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            token = current_token()
+            if token is None:
+                abort(401, description=f"This endpoint needs an API token with scope {scope!r}.")
+            if scope not in token.scope_set:
+                abort(403, description=f"The API token lacks scope {scope!r}.")
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    from . import views
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    app.register_blueprint(views.bp)
+    app.extensions.setdefault("pca_public_endpoints", set()).update(
+        {"auth.login", "static"})
+    app.before_request(_require_login)

@@ -1,0 +1,32 @@
+"""`pca`: the operator's console, a Flask CLI group bound to the app factory.
+
+Each feature keeps its commands beside its code and is registered here, in one list.
+"""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def _create_app() -> Flask:
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """Post-clearance audit system: migrations, imports, risk, timers, reports, benchmarks."""
+
+
+def init_app(app: Flask) -> None:
+    from .commands import admin, database
+    groups = [database.db_cli, admin.users_cli, admin.tokens_cli, admin.config_cli]
+    try:
+        from .demo.commands import demo_cli
+        groups.append(demo_cli)
+    except ImportError:  # the demo package is optional in a trimmed production build
+        pass
+    for group in groups:
+        app.cli.add_command(group)

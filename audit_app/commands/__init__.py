@@ -1,0 +1,1 @@
+"""Operator commands that belong to no single feature: database, users, tokens, configuration."""

@@ -1,0 +1,97 @@
+"""Every setting the system reads from its environment, declared once.
+
+Nothing reads the environment at import time: `load_settings()` is called by the app
+factory (and by Alembic's env.py) so tests and commands can pass their own values.
+Each setting is documented in the README's configuration table, generated from
+`SETTINGS` (see `pca config show`).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PCA_DATABASE_URL", "DATABASE_URL", None,
+            "SQLAlchemy URL of the database. Default: SQLite file instance/pca.sqlite3. "
+            "Production: postgresql+psycopg://user@host:5432/pca"),
+    Setting("PCA_SECRET_KEY", "SECRET_KEY", None,
+            "Key that signs session cookies and CSRF tokens. Required unless PCA_DEMO=1, "
+            "where one is generated once and kept in instance/secret_key"),
+    Setting("PCA_DEMO", "DEMO", "0",
+            "1 = demo mode: generated secret key, demo users and data may be seeded. "
+            "Never set in production"),
+    Setting("PCA_INSTANCE_PATH", "INSTANCE_PATH", None,
+            "Folder for the SQLite database, the generated secret key and stored documents. "
+            "Default: instance/ in the project folder"),
+    Setting("PCA_SESSION_MINUTES", "SESSION_MINUTES", "480",
+            "Minutes after which a login session expires"),
+    Setting("PCA_SECURE_COOKIES", "SECURE_COOKIES", "0",
+            "1 = session cookies only over HTTPS (set behind TLS in production)"),
+    Setting("PCA_LOG_LEVEL", "LOG_LEVEL", "INFO", "Python logging level"),
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The environment cannot run the system; the message says which variable and why."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Read SETTINGS from `environ` and return Flask config keys with typed values."""
+    env = os.environ if environ is None else environ
+    raw = {s.key: env.get(s.env, s.default) for s in SETTINGS}
+    instance = Path(raw["INSTANCE_PATH"] or DEFAULT_INSTANCE)
+    demo = _truthy(raw["DEMO"])  # type: ignore[arg-type]
+    url = raw["DATABASE_URL"] or f"sqlite:///{instance / 'pca.sqlite3'}"
+    try:
+        session_minutes = int(raw["SESSION_MINUTES"])  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"PCA_SESSION_MINUTES must be a whole number of minutes, got {raw['SESSION_MINUTES']!r}"
+        ) from exc
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": raw["SECRET_KEY"],
+        "DEMO": demo,
+        "INSTANCE_PATH": str(instance),
+        "SESSION_MINUTES": session_minutes,
+        "SECURE_COOKIES": _truthy(raw["SECURE_COOKIES"]),  # type: ignore[arg-type]
+        "LOG_LEVEL": raw["LOG_LEVEL"],
+    }
+
+
+def resolve_secret_key(config: dict[str, object]) -> str:
+    """The configured key; in demo mode a generated one kept under the instance folder."""
+    key = config.get("SECRET_KEY")
+    if key:
+        return str(key)
+    if not config.get("DEMO"):
+        raise ConfigurationError(
+            "PCA_SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or set PCA_DEMO=1 for a demonstration instance."
+        )
+    path = Path(str(config["INSTANCE_PATH"])) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

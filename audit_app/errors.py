@@ -1,0 +1,64 @@
+"""Domain exceptions, and the one place that maps them to HTTP responses."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose; `status` is only read by the web layer."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_failed"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status: int, code: str, message: str, details: Any = None):  # type: ignore[no-untyped-def]
+    if wants_json():
+        body: dict[str, Any] = {"error": {"code": code, "message": message}}
+        if details is not None:
+            body["error"]["details"] = details
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message,
+                           details=details), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
+        return _render(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _render(exc.code or 500, code, exc.description or exc.name)

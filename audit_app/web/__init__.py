@@ -1,0 +1,57 @@
+"""HTML screens: the layout, the home page per role, and the feature blueprints."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import Blueprint, Flask, render_template
+from flask_login import current_user
+
+from ..auth.permissions import allowed
+from ..models.user import ROLE_LABELS
+
+bp = Blueprint("web", __name__)
+
+# (endpoint, label, action that must be allowed) — the navigation each role sees.
+NAVIGATION: list[tuple[str, str, str]] = [
+    ("declarations.browse", "Declarations", "declarations.view"),
+]
+
+
+def rupees(value: Any) -> str:
+    """`Rs 11,736,808`: whole rupees, half up, as customs documents show them."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rs {abs(amount):,}"
+
+
+def number(value: Any, places: int = 2) -> str:
+    if value is None or value == "":
+        return ""
+    quant = Decimal(1).scaleb(-places)
+    return f"{Decimal(value).quantize(quant, rounding=ROUND_HALF_UP):,}"
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    return render_template("home.html")
+
+
+def _navigation() -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {"navigation": [], "role_labels": ROLE_LABELS}
+    roles = current_user.role_set
+    items = [(ep, label) for ep, label, action in NAVIGATION if allowed(roles, action)]
+    return {"navigation": items, "role_labels": ROLE_LABELS}
+
+
+def init_app(app: Flask) -> None:
+    from . import declarations
+
+    app.register_blueprint(bp)
+    app.register_blueprint(declarations.bp)
+    app.context_processor(_navigation)
+    app.add_template_filter(rupees, "rupees")
+    app.add_template_filter(number, "number")

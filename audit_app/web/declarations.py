@@ -1,0 +1,39 @@
+"""The declarations browser and the declaration page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from ..auth import permission_required
+from ..db import get_session
+from ..errors import ValidationFailed
+from ..services.declarations import (SORTS, DeclarationFilters, get_declaration,
+                                     search_declarations, version_changes)
+
+bp = Blueprint("declarations", __name__, url_prefix="/declarations")
+
+
+@bp.get("/")
+@permission_required("declarations.view")
+def browse():  # type: ignore[no-untyped-def]
+    sort = request.args.get("sort", "date")
+    descending = request.args.get("dir", "desc") != "asc"
+    problems: list[str] = []
+    try:
+        filters = DeclarationFilters.from_args(request.args)
+        page = search_declarations(get_session(), filters, sort=sort if sort in SORTS else "date",
+                                   descending=descending, cursor=request.args.get("after"))
+    except ValidationFailed as exc:
+        problems = list(exc.details or [exc.message])
+        filters, page = DeclarationFilters(), None
+    args = {k: v for k, v in request.args.items() if k not in ("after",) and v}
+    return render_template("declarations/browse.html", page=page, filters=filters, args=args,
+                           problems=problems, sort=sort, descending=descending), \
+        (422 if problems else 200)
+
+
+@bp.get("/<path:gd_number>")
+@permission_required("declarations.view")
+def show(gd_number: str):  # type: ignore[no-untyped-def]
+    declaration = get_declaration(get_session(), gd_number)
+    history = {item.id: version_changes(item.versions) for item in declaration.items}
+    return render_template("declarations/show.html", d=declaration, history=history)
