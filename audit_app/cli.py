@@ -4,6 +4,8 @@ Each feature keeps its commands beside its code and is registered here, in one l
 """
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -11,7 +13,12 @@ from flask.cli import FlaskGroup
 
 def _create_app() -> Flask:
     from . import create_app
-    return create_app()
+    from .config import ConfigurationError
+    try:
+        return create_app()
+    except ConfigurationError as exc:  # a clear sentence, not a traceback, for the operator
+        click.echo(f"Configuration error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
@@ -22,7 +29,9 @@ def cli() -> None:
 
 def init_app(app: Flask) -> None:
     from .commands import admin, database
-    groups = [database.db_cli, admin.users_cli, admin.tokens_cli, admin.config_cli]
+    from .intake.commands import COMMANDS as intake_commands
+    groups = [database.db_cli, admin.users_cli, admin.tokens_cli, admin.config_cli,
+              *intake_commands]
     try:
         from .demo.commands import demo_cli
         groups.append(demo_cli)

@@ -104,6 +104,8 @@ class DeclarationItem(Base):
     attributes: Mapped[dict[str, Any] | None]
     row_hash: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(default=1)
+    # The last import batch that added or amended this item (the loader's bookkeeping key).
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     declaration: Mapped[Declaration] = relationship(back_populates="items")

@@ -1,8 +1,8 @@
 """Foundation: users, traders, declarations with versions, tariff, outcomes
 
-Revision ID: 7f7f4518964e
+Revision ID: 1c097cbb9ed9
 Revises: 
-Create Date: 2026-11-26 15:38:40.120091
+Create Date: 2026-11-26 15:42:48.524755
 """
 from typing import Sequence, Union
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision: str = '7f7f4518964e'
+revision: str = '1c097cbb9ed9'
 down_revision: Union[str, None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -122,6 +122,28 @@ def upgrade() -> None:
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_roles_user_id'), ['user_id'], unique=False)
 
+    op.create_table('import_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('data_format', sa.String(length=16), nullable=False),
+    sa.Column('filename', sa.String(length=500), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('rows_read', sa.Integer(), nullable=False),
+    sa.Column('rows_new', sa.Integer(), nullable=False),
+    sa.Column('rows_amended', sa.Integer(), nullable=False),
+    sa.Column('rows_unchanged', sa.Integer(), nullable=False),
+    sa.Column('rows_rejected', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('api_token_id', sa.Integer(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['api_token_id'], ['api_tokens.id'], name=op.f('fk_import_batches_api_token_id_api_tokens')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_import_batches_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batches'))
+    )
     op.create_table('declaration_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('declaration_id', sa.Integer(), nullable=False),
@@ -149,72 +171,17 @@ def upgrade() -> None:
     sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('row_hash', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_declaration_items_batch_id_import_batches')),
     sa.ForeignKeyConstraint(['declaration_id'], ['declarations.id'], name=op.f('fk_declaration_items_declaration_id_declarations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_declaration_items')),
     sa.UniqueConstraint('declaration_id', 'item_no', name=op.f('uq_declaration_items_declaration_id_item_no'))
     )
     with op.batch_alter_table('declaration_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_declaration_items_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_declaration_items_hs_code'), ['hs_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_declaration_items_origin_country'), ['origin_country'], unique=False)
-
-    op.create_table('import_batches',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('source', sa.String(length=10), nullable=False),
-    sa.Column('data_format', sa.String(length=16), nullable=False),
-    sa.Column('filename', sa.String(length=500), nullable=True),
-    sa.Column('sha256', sa.String(length=64), nullable=True),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('rows_read', sa.Integer(), nullable=False),
-    sa.Column('rows_new', sa.Integer(), nullable=False),
-    sa.Column('rows_amended', sa.Integer(), nullable=False),
-    sa.Column('rows_unchanged', sa.Integer(), nullable=False),
-    sa.Column('rows_rejected', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('api_token_id', sa.Integer(), nullable=True),
-    sa.Column('message', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['api_token_id'], ['api_tokens.id'], name=op.f('fk_import_batches_api_token_id_api_tokens')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_import_batches_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batches'))
-    )
-    op.create_table('audit_outcomes',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('audit_date', sa.Date(), nullable=False),
-    sa.Column('finding', sa.String(length=20), nullable=False),
-    sa.Column('short_levy_pkr', sa.Numeric(precision=18, scale=2), nullable=False),
-    sa.Column('source', sa.String(length=10), nullable=False),
-    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
-    sa.Column('row_hash', sa.String(length=40), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_audit_outcomes_batch_id_import_batches')),
-    sa.ForeignKeyConstraint(['item_id'], ['declaration_items.id'], name=op.f('fk_audit_outcomes_item_id_declaration_items')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_outcomes')),
-    sa.UniqueConstraint('item_id', name=op.f('uq_audit_outcomes_item_id'))
-    )
-    with op.batch_alter_table('audit_outcomes', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_outcomes_audit_date'), ['audit_date'], unique=False)
-
-    op.create_table('declaration_item_versions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('row_hash', sa.String(length=40), nullable=False),
-    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_declaration_item_versions_batch_id_import_batches')),
-    sa.ForeignKeyConstraint(['item_id'], ['declaration_items.id'], name=op.f('fk_declaration_item_versions_item_id_declaration_items')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_declaration_item_versions')),
-    sa.UniqueConstraint('item_id', 'version', name=op.f('uq_declaration_item_versions_item_id_version'))
-    )
-    with op.batch_alter_table('declaration_item_versions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_declaration_item_versions_batch_id'), ['batch_id'], unique=False)
 
     op.create_table('preferential_rates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -267,11 +234,55 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tariff_rates')),
     sa.UniqueConstraint('hs_code', 'valid_from', name=op.f('uq_tariff_rates_hs_code_valid_from'))
     )
+    op.create_table('audit_outcomes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('audit_date', sa.Date(), nullable=False),
+    sa.Column('finding', sa.String(length=20), nullable=False),
+    sa.Column('short_levy_pkr', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('row_hash', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_audit_outcomes_batch_id_import_batches')),
+    sa.ForeignKeyConstraint(['item_id'], ['declaration_items.id'], name=op.f('fk_audit_outcomes_item_id_declaration_items')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_outcomes')),
+    sa.UniqueConstraint('item_id', name=op.f('uq_audit_outcomes_item_id'))
+    )
+    with op.batch_alter_table('audit_outcomes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_outcomes_audit_date'), ['audit_date'], unique=False)
+
+    op.create_table('declaration_item_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('row_hash', sa.String(length=40), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_declaration_item_versions_batch_id_import_batches')),
+    sa.ForeignKeyConstraint(['item_id'], ['declaration_items.id'], name=op.f('fk_declaration_item_versions_item_id_declaration_items')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_declaration_item_versions')),
+    sa.UniqueConstraint('item_id', 'version', name=op.f('uq_declaration_item_versions_item_id_version'))
+    )
+    with op.batch_alter_table('declaration_item_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_declaration_item_versions_batch_id'), ['batch_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('declaration_item_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_declaration_item_versions_batch_id'))
+
+    op.drop_table('declaration_item_versions')
+    with op.batch_alter_table('audit_outcomes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_outcomes_audit_date'))
+
+    op.drop_table('audit_outcomes')
     op.drop_table('tariff_rates')
     with op.batch_alter_table('superseded_records', schema=None) as batch_op:
         batch_op.drop_index('ix_superseded_records_table_record')
@@ -281,20 +292,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_preferential_rates_hs_code'))
 
     op.drop_table('preferential_rates')
-    with op.batch_alter_table('declaration_item_versions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_declaration_item_versions_batch_id'))
-
-    op.drop_table('declaration_item_versions')
-    with op.batch_alter_table('audit_outcomes', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_outcomes_audit_date'))
-
-    op.drop_table('audit_outcomes')
-    op.drop_table('import_batches')
     with op.batch_alter_table('declaration_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_declaration_items_origin_country'))
         batch_op.drop_index(batch_op.f('ix_declaration_items_hs_code'))
+        batch_op.drop_index(batch_op.f('ix_declaration_items_batch_id'))
 
     op.drop_table('declaration_items')
+    op.drop_table('import_batches')
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_roles_user_id'))
 

@@ -1,0 +1,192 @@
+"""Finding and reading declarations: the browser's search with keyset pagination."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Sequence
+
+from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import NotFound, ValidationFailed
+from ..models import Declaration, DeclarationItem, DeclarationItemVersion, Importer
+
+SORTS = {
+    "date": Declaration.gd_date,
+    "value": Declaration.declared_value_pkr,
+    "duty": Declaration.duty_paid_pkr,
+    "gd": Declaration.gd_number,
+}
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class DeclarationFilters:
+    gd_number: str = ""
+    importer: str = ""  # NTN (exact) or part of the name
+    hs_code: str = ""  # 2 to 8 leading digits
+    origin: str = ""
+    collectorate: str = ""
+    channel: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> "DeclarationFilters":
+        """Parse query-string filters; a wrong value is a ValidationFailed naming the field."""
+        problems: list[str] = []
+
+        def text(name: str) -> str:
+            return (args.get(name) or "").strip()
+
+        def day(name: str) -> dt.date | None:
+            raw = text(name)
+            if not raw:
+                return None
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                problems.append(f"{name}: {raw!r} is not a date (YYYY-MM-DD)")
+                return None
+
+        hs = text("hs_code").replace(".", "")
+        if hs and not (hs.isdigit() and 2 <= len(hs) <= 8):
+            problems.append(f"hs_code: {hs!r} must be 2 to 8 digits of a PCT code")
+        origin = text("origin").upper()
+        if origin and not (len(origin) == 2 and origin.isalpha()):
+            problems.append(f"origin: {origin!r} must be a two-letter country code")
+        channel = text("channel").upper()
+        if channel and channel not in {"GREEN", "YELLOW", "RED"}:
+            problems.append(f"channel: {channel!r} must be GREEN, YELLOW or RED")
+        filters = cls(gd_number=text("gd_number").upper(), importer=text("importer"),
+                      hs_code=hs, origin=origin, collectorate=text("collectorate").upper(),
+                      channel=channel, date_from=day("date_from"), date_to=day("date_to"))
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            problems.append("date_from is after date_to")
+        if problems:
+            raise ValidationFailed("Some search fields are not valid.", problems)
+        return filters
+
+
+@dataclass
+class Page:
+    rows: Sequence[Declaration]
+    next_cursor: str | None
+    sort: str
+    descending: bool
+    filters: DeclarationFilters = field(default_factory=DeclarationFilters)
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    # A range instead of LIKE so both SQLite and PostgreSQL use the b-tree index.
+    return and_(column >= prefix, column < prefix + "\uffff")
+
+
+def _filtered(filters: DeclarationFilters) -> Select[tuple[Declaration]]:
+    query = select(Declaration)
+    f = filters
+    if f.gd_number:
+        query = query.where(_prefix_range(Declaration.gd_number, f.gd_number))
+    if f.importer:
+        # autoescape: a % or _ typed in the box is a character of the name, not a wildcard.
+        query = query.where(Declaration.importer_id.in_(
+            select(Importer.id).where(or_(
+                Importer.ntn == f.importer,
+                func.lower(Importer.name).contains(f.importer.lower(), autoescape=True)))))
+    if f.hs_code or f.origin:
+        items = select(DeclarationItem.declaration_id)
+        if f.hs_code:
+            items = items.where(_prefix_range(DeclarationItem.hs_code, f.hs_code))
+        if f.origin:
+            items = items.where(DeclarationItem.origin_country == f.origin)
+        query = query.where(Declaration.id.in_(items))
+    if f.collectorate:
+        query = query.where(Declaration.collectorate == f.collectorate)
+    if f.channel:
+        query = query.where(Declaration.channel == f.channel)
+    if f.date_from:
+        query = query.where(Declaration.gd_date >= f.date_from)
+    if f.date_to:
+        query = query.where(Declaration.gd_date <= f.date_to)
+    return query
+
+
+def _encode_cursor(value: Any, row_id: int) -> str:
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        value = str(value)
+    raw = json.dumps([value, row_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The (sort value, id) a page ended on. The cursor comes from the URL, so anything but a
+    well-typed pair for this sort is refused before it reaches SQL."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, row_id = json.loads(base64.urlsafe_b64decode(padded))
+        if type(row_id) is not int or not isinstance(value, str):
+            raise TypeError("a cursor is [text, id]")
+        if sort == "date":
+            return dt.date.fromisoformat(value), row_id
+        if sort in ("value", "duty"):
+            amount = Decimal(value)
+            if not amount.is_finite():
+                raise ValueError("not a finite amount")
+            return amount, row_id
+        return value, row_id
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        # ArithmeticError: decimal.InvalidOperation for a value that is not a number.
+        raise ValidationFailed(
+            "The page cursor is not valid; start from the first page.",
+            ["after: the page cursor is not valid (it belongs to another sort or was altered); "
+             "start from the first page"]) from exc
+
+
+def search_declarations(session: Session, filters: DeclarationFilters, sort: str = "date",
+                        descending: bool = True, cursor: str | None = None,
+                        limit: int = PAGE_SIZE) -> Page:
+    """One page of declarations, ordered by `sort` then id, continuing after `cursor`."""
+    if sort not in SORTS:
+        raise ValidationFailed(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    column = SORTS[sort]
+    query = _filtered(filters)
+    if cursor:
+        value, row_id = _decode_cursor(cursor, sort)
+        key = tuple_(column, Declaration.id)
+        query = query.where(key < tuple_(value, row_id) if descending
+                            else key > tuple_(value, row_id))
+    order = (column.desc(), Declaration.id.desc()) if descending else (column.asc(), Declaration.id)
+    rows = session.scalars(query.order_by(*order).limit(limit + 1)).unique().all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(getattr(last, column.key), last.id)
+    return Page(rows=rows, next_cursor=next_cursor, sort=sort, descending=descending,
+                filters=filters)
+
+
+def get_declaration(session: Session, gd_number: str) -> Declaration:
+    declaration = session.scalar(
+        select(Declaration).where(Declaration.gd_number == gd_number)
+        .options(selectinload(Declaration.items).selectinload(DeclarationItem.versions)))
+    if declaration is None:
+        raise NotFound(f"No declaration {gd_number!r}.")
+    return declaration
+
+
+def version_changes(versions: Sequence[DeclarationItemVersion]) -> list[dict[str, Any]]:
+    """For each amendment, the fields that changed: [{version, received_at, changes: [(field, old, new)]}]."""
+    history = []
+    for earlier, later in zip(versions, versions[1:]):
+        keys = sorted(set(earlier.data) | set(later.data))
+        changes = [(k, earlier.data.get(k), later.data.get(k)) for k in keys
+                   if earlier.data.get(k) != later.data.get(k)]
+        history.append({"version": later.version, "received_at": later.received_at,
+                        "batch_id": later.batch_id, "changes": changes})
+    return history
