@@ -1,0 +1,48 @@
+"""`flask demo ...` / `pca demo ...`: demo data commands (registered by audit_app.cli)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from .generator import generate
+
+demo_cli = AppGroup("demo", help="Demonstration data: generate canonical import files with "
+                                 "planted, known fraud.")
+
+
+@demo_cli.command("generate")
+@click.option("--items", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="Declaration items to generate.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Random seed: the same seed gives byte-identical files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Directory to write the CSV files to (created if needed).")
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First clearance date, YYYY-MM-DD [default: 2023-07-01].")
+@click.option("--months", type=click.IntRange(min=1), default=24, show_default=True,
+              help="Length of the period in months.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def generate_command(items: int, seed: int, out_dir: Path, start: dt.datetime | None,
+                     months: int, as_json: bool) -> None:
+    """Write declarations, tariff, preferential and outcomes CSVs (plus ground_truth.csv)."""
+    summary = generate(out_dir, items, seed, start.date() if start else None, months)
+    if as_json:
+        click.echo(json.dumps(summary, default=str, indent=2))
+        return
+    click.echo(f"Demo data in {summary['out_dir']} (seed {seed}, "
+               f"{summary['start']} to {summary['end']}, {summary['importers']:,} importers, "
+               f"{summary['declarations']:,} GDs)")
+    for name, rows in summary["files"].items():
+        click.echo(f"  {name:<18} {rows:>11,} rows")
+    click.echo(f"Planted fraud: {summary['planted_items']:,} items, short levy "
+               f"Rs {summary['planted_short_levy_pkr']:,}")
+    for kind, count in summary["planted"].items():
+        click.echo(f"  {kind:<18} {count:>11,}")
+    findings = sum(v for k, v in summary["audited_findings"].items() if k != "NONE")
+    click.echo(f"Past audits (outcomes.csv): {summary['audited']:,} items, {findings:,} with "
+               "a finding")
+    click.echo("ground_truth.csv is for evaluating the risk engine only: never import it.")
