@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import abort, jsonify
+from flask_login import current_user
 
+from ..auth import current_token
+from ..auth.permissions import allowed
 from ..db import get_session
 from ..models import LEVY_COLUMNS, Declaration
 from ..services.declarations import get_declaration
@@ -36,4 +39,8 @@ def declaration_json(d: Declaration) -> dict[str, Any]:
 
 @bp.get("/declarations/<path:gd_number>")
 def read_declaration(gd_number: str):  # type: ignore[no-untyped-def]
+    # A browser session reads what its role may see on the declaration page (a committee member
+    # may not); a machine token is already checked by the API's before_request hook.
+    if current_token() is None and not allowed(current_user.role_set, "declarations.view"):
+        abort(403, description="Your role does not allow this.")
     return jsonify(declaration_json(get_declaration(get_session(), gd_number)))

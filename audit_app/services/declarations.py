@@ -180,6 +180,14 @@ def get_declaration(session: Session, gd_number: str) -> Declaration:
     return declaration
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # Pages print times as UTC: PostgreSQL hands them back in the server's zone (which may be
+    # Asia/Karachi), SQLite naive but written in UTC.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
 def version_changes(versions: Sequence[DeclarationItemVersion]) -> list[dict[str, Any]]:
     """For each amendment, the fields that changed: [{version, received_at, changes: [(field, old, new)]}]."""
     history = []
@@ -187,6 +195,6 @@ def version_changes(versions: Sequence[DeclarationItemVersion]) -> list[dict[str
         keys = sorted(set(earlier.data) | set(later.data))
         changes = [(k, earlier.data.get(k), later.data.get(k)) for k in keys
                    if earlier.data.get(k) != later.data.get(k)]
-        history.append({"version": later.version, "received_at": later.received_at,
+        history.append({"version": later.version, "received_at": _utc(later.received_at),
                         "batch_id": later.batch_id, "changes": changes})
     return history

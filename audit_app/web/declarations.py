@@ -15,17 +15,22 @@ bp = Blueprint("declarations", __name__, url_prefix="/declarations")
 @bp.get("/")
 @permission_required("declarations.view")
 def browse():  # type: ignore[no-untyped-def]
+    # An unknown sort (an old bookmark) falls back to the default; the page then shows the sort
+    # it really used, so the headers and the form do not carry the unknown one along.
     sort = request.args.get("sort", "date")
+    sort = sort if sort in SORTS else "date"
     descending = request.args.get("dir", "desc") != "asc"
     problems: list[str] = []
     try:
         filters = DeclarationFilters.from_args(request.args)
-        page = search_declarations(get_session(), filters, sort=sort if sort in SORTS else "date",
+        page = search_declarations(get_session(), filters, sort=sort,
                                    descending=descending, cursor=request.args.get("after"))
     except ValidationFailed as exc:
         problems = list(exc.details or [exc.message])
         filters, page = DeclarationFilters(), None
     args = {k: v for k, v in request.args.items() if k not in ("after",) and v}
+    if "sort" in args:
+        args["sort"] = sort
     return render_template("declarations/browse.html", page=page, filters=filters, args=args,
                            problems=problems, sort=sort, descending=descending), \
         (422 if problems else 200)
