@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 
 from .generator import generate
 
-demo_cli = AppGroup("demo", help="Demonstration data: generate canonical import files with "
-                                 "planted, known fraud.")
+demo_cli = AppGroup("demo", help="Demonstration data: generate files with planted, known fraud; "
+                                 "seed a demo instance; list its logins.")
 
 
 @demo_cli.command("generate")
@@ -46,3 +46,51 @@ def generate_command(items: int, seed: int, out_dir: Path, start: dt.datetime | 
     click.echo(f"Past audits (outcomes.csv): {summary['audited']:,} items, {findings:,} with "
                "a finding")
     click.echo("ground_truth.csv is for evaluating the risk engine only: never import it.")
+
+
+@demo_cli.command("seed")
+@click.option("--items", type=click.IntRange(min=1), default=60_000, show_default=True,
+              help="Declaration items to generate and import.")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--months", type=click.IntRange(min=1), default=24, show_default=True,
+              help="Months of clearances, ending last month.")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing when the database already holds data (used by `make run`).")
+def seed_command(items: int, seed: int, months: int, if_empty: bool) -> None:
+    """Create formations and demo users, then generate and import demo data."""
+    from flask import current_app
+
+    from ..db import get_session
+    from .seeding import is_seeded, seed_demo
+
+    if not current_app.config.get("DEMO"):
+        raise click.ClickException("Demo data goes only into a demo instance: set PCA_DEMO=1.")
+    session = get_session()
+    if if_empty and is_seeded(session):
+        click.echo("Demo data already present: reusing it.")
+        return
+    out_dir = Path(current_app.instance_path) / "demo-data"
+    click.echo(f"Generating and importing {items:,} declaration items ({months} months)...")
+    result = seed_demo(session, out_dir, items=items, seed=seed, months=months)
+    session.commit()
+    for kind, report in result["imported"].items():
+        click.echo(f"  {kind:<13} {report['rows_read']:>9,} rows, {report['new']:,} new")
+    click.echo(f"Files (with ground_truth.csv for risk evaluation) in {out_dir}")
+
+
+@demo_cli.command("logins")
+def logins_command() -> None:
+    """Print the demo users, their roles and the demo password."""
+    from sqlalchemy import select
+
+    from ..db import get_session
+    from ..models import ROLE_LABELS, User
+    from .seeding import DEMO_PASSWORD, DEMO_USERS
+
+    session = get_session()
+    present = set(session.scalars(select(User.username)))
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, full_name, designation, roles, _ in DEMO_USERS:
+        if username in present:
+            labels = ", ".join(ROLE_LABELS[r] for r in roles)
+            click.echo(f"  {username:<12} {labels:<28} {full_name}, {designation}")

@@ -2,6 +2,8 @@
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
 from .organisation import Collectorate, Directorate
+from .risk import (AuditProposal, AuditProposalItem, RiskModel, RiskMonitor, RiskRule,
+                   RiskRuleSet, RiskRun, RiskScore)
 from .outcome import FINDINGS, AuditOutcome, SupersededRecord
 from .tariff import PreferentialRate, TariffRate
 from .trader import ClearingAgent, Importer
@@ -11,5 +13,6 @@ __all__ = [
     "LEVY_COLUMNS", "FINDINGS", "ROLE_LABELS",
     "ApiToken", "AuditOutcome", "ClearingAgent", "Collectorate", "Declaration",
     "DeclarationItem", "DeclarationItemVersion", "Directorate", "ImportBatch", "Importer",
-    "PreferentialRate", "Role", "SupersededRecord", "TariffRate", "User", "UserRole",
+    "PreferentialRate", "Role", "AuditProposal", "AuditProposalItem", "RiskModel",
+    "RiskMonitor", "RiskRule", "RiskRuleSet", "RiskRun", "RiskScore", "SupersededRecord", "TariffRate", "User", "UserRole",
 ]

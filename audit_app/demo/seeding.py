@@ -1,0 +1,107 @@
+"""`pca demo seed`: formations, one demo user per role, and generated data taken in through the
+real intake path (so the demo exercises the same validation and merge as production)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..auth.service import create_user
+from ..intake.runner import import_file
+from ..models import Collectorate, Directorate, ImportBatch, Role, User
+
+DEMO_PASSWORD = "pca-demo-2026"
+
+DIRECTORATES = [
+    ("PCA-S", "Directorate of Post-Clearance Audit (South)", "Karachi"),
+    ("PCA-C", "Directorate of Post-Clearance Audit (Central)", "Lahore"),
+    ("PCA-N", "Directorate of Post-Clearance Audit (North)", "Islamabad"),
+    ("PCA-Q", "Directorate of Post-Clearance Audit (Quetta)", "Quetta"),
+    ("PCA-P", "Directorate of Post-Clearance Audit (Peshawar)", "Peshawar"),
+]
+
+COLLECTORATES = [
+    ("KAPW", "Collectorate of Customs Appraisement (West), Karachi", "PCA-S"),
+    ("KAPE", "Collectorate of Customs Appraisement (East), Karachi", "PCA-S"),
+    ("PQIM", "Collectorate of Customs Port Muhammad Bin Qasim (Imports)", "PCA-S"),
+    ("LAHD", "Collectorate of Customs (Appraisement), Lahore Dry Port", "PCA-C"),
+    ("FSLD", "Collectorate of Customs, Faisalabad Dry Port", "PCA-C"),
+    ("SKTD", "Collectorate of Customs, Sialkot Dry Port", "PCA-C"),
+    ("ISBD", "Collectorate of Customs, Islamabad Dry Port", "PCA-N"),
+    ("QTAD", "Collectorate of Customs, Quetta", "PCA-Q"),
+    ("PSWD", "Collectorate of Customs (Appraisement), Peshawar", "PCA-P"),
+]
+
+# username, full name, designation, roles, directorate
+DEMO_USERS: list[tuple[str, str, str, list[Role], str | None]] = [
+    ("auditor", "Ayesha Siddiqui", "Auditor, PCA (South)", [Role.AUDITOR], "PCA-S"),
+    ("auditor2", "Bilal Ahmed", "Auditor, PCA (South)", [Role.AUDITOR], "PCA-S"),
+    ("supervisor", "Farhan Qureshi", "Deputy Director, PCA (South)", [Role.SUPERVISOR], "PCA-S"),
+    ("adjudicator", "Nadia Hussain", "Additional Collector (Adjudication), Karachi",
+     [Role.ADJUDICATION_OFFICER], "PCA-S"),
+    ("appellate", "Imran Malik", "Collector (Appeals), Karachi", [Role.APPELLATE_OFFICER], None),
+    ("recovery", "Sana Javed", "Superintendent (Recovery), Karachi", [Role.RECOVERY_OFFICER],
+     "PCA-S"),
+    ("manager", "Tariq Mehmood", "Director General, PCA", [Role.MANAGEMENT], None),
+    ("committee", "Saima Akhtar", "Member, PCA Steering Committee", [Role.COMMITTEE_MEMBER], None),
+    ("admin", "Usman Riaz", "System Administrator", [Role.ADMINISTRATOR], None),
+]
+
+
+@dataclass
+class SeedResult:
+    seeded: bool
+    summary: dict[str, Any]
+
+
+def is_seeded(session: Session) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(ImportBatch))) or \
+        session.scalar(select(User.id).where(User.username == "admin")) is not None
+
+
+def seed_formations(session: Session) -> None:
+    for code, name, city in DIRECTORATES:
+        if session.get(Directorate, code) is None:
+            session.add(Directorate(code=code, name=name, city=city))
+    session.flush()
+    for code, name, directorate in COLLECTORATES:
+        if session.get(Collectorate, code) is None:
+            session.add(Collectorate(code=code, name=name, directorate_code=directorate))
+    session.flush()
+
+
+def seed_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
+    users = []
+    for username, full_name, designation, roles, directorate in DEMO_USERS:
+        existing = session.scalar(select(User).where(User.username == username))
+        users.append(existing or create_user(session, username, password, full_name, roles,
+                                             designation=designation,
+                                             directorate_code=directorate))
+    return users
+
+
+def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
+              end: dt.date | None = None, months: int = 24) -> dict[str, Any]:
+    """Generate `items` declaration items over the `months` months before `end`'s month into
+    `out_dir` (its ground_truth.csv stays there for risk evaluation), and import them."""
+    from .generator import generate
+
+    end = end or dt.date.today()
+    start = _months_before(end.replace(day=1), months)
+    seed_formations(session)
+    seed_users(session)
+    summary = generate(out_dir, items=items, seed=seed, start=start, months=months)
+    reports = {}
+    for kind, name in (("tariff", "tariff.csv"), ("preferential", "preferential.csv"),
+                       ("declarations", "declarations.csv"), ("outcomes", "outcomes.csv")):
+        reports[kind] = import_file(session, kind, out_dir / name).as_dict()
+    return {"generated": summary, "imported": reports}
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
