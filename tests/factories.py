@@ -184,8 +184,8 @@ def make_declaration(session: Session, gd_number: str | None = None, *,
 def amend_item(session: Session, declaration: Declaration, item_no: int, *,
           received_at: dt.datetime | None = None, rates: Rates | None = None,
           **changes: Any) -> DeclarationItemVersion:
-    """The item `item_no` received again with `changes` (item columns, or header columns
-    `gd_date`, `collectorate`, `channel`). Levies are recomputed (at `rates`, default
+    """The item `item_no` received again with `changes` (item columns, `attributes`, or the
+    header columns `gd_date`, `collectorate`, `channel`). Levies are recomputed (at `rates`, default
     DEFAULT_RATES) when the invoice, exchange rate or assessed value changes and no levy is given.
     Returns the new version; the declaration's totals and amendment count follow."""
     item = next(i for i in declaration.items if i.item_no == item_no)
@@ -195,7 +195,7 @@ def amend_item(session: Session, declaration: Declaration, item_no: int, *,
     for name, value in changes.items():
         if name in ("gd_date", "collectorate", "channel"):
             setattr(declaration, name, value)
-        elif name in ITEM_COLUMNS and name != "item_no":
+        elif name == "attributes" or (name in ITEM_COLUMNS and name != "item_no"):
             setattr(item, name, Decimal(value) if isinstance(value, (int, str)) and name in (
                 "quantity", "invoice_value", "exchange_rate", "declared_value_pkr",
                 "assessed_value_pkr", *LEVY_COLUMNS) else value)

@@ -1,6 +1,8 @@
 """The declarations browser and the declaration page."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template, request
 
 from ..auth import permission_required
@@ -10,6 +12,27 @@ from ..services.declarations import (SORTS, DeclarationFilters, get_declaration,
                                      search_declarations, version_changes)
 
 bp = Blueprint("declarations", __name__, url_prefix="/declarations")
+
+# The amendment history names the declarations file's columns (spec section 1) the way the page
+# does, in the file's order; a column not listed (an x_ attribute) keeps its own name, last.
+FIELD_LABELS = {
+    "gd_date": "Cleared", "collectorate": "Collectorate", "channel": "Channel",
+    "importer_ntn": "Importer NTN", "importer_name": "Importer name",
+    "agent_code": "Clearing agent", "hs_code": "PCT code", "description": "Description",
+    "origin_country": "Origin", "export_country": "Shipped from", "quantity": "Quantity",
+    "unit": "Unit", "gross_weight_kg": "Gross weight (kg)", "currency": "Currency",
+    "invoice_value": "Invoice value", "exchange_rate": "Exchange rate",
+    "declared_value_pkr": "Declared value", "assessed_value_pkr": "Assessed value",
+    "cd_pkr": "CD", "rd_pkr": "RD", "acd_pkr": "ACD", "st_pkr": "ST", "ast_pkr": "AST",
+    "it_pkr": "IT", "sro_ref": "SRO claimed", "fta_code": "FTA claimed",
+}
+_FILE_ORDER = {name: n for n, name in enumerate(FIELD_LABELS)}
+
+
+def _in_file_order(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for amendment in history:
+        amendment["changes"].sort(key=lambda c: (_FILE_ORDER.get(c[0], len(_FILE_ORDER)), c[0]))
+    return history
 
 
 @bp.get("/")
@@ -40,5 +63,7 @@ def browse():  # type: ignore[no-untyped-def]
 @permission_required("declarations.view")
 def show(gd_number: str):  # type: ignore[no-untyped-def]
     declaration = get_declaration(get_session(), gd_number)
-    history = {item.id: version_changes(item.versions) for item in declaration.items}
-    return render_template("declarations/show.html", d=declaration, history=history)
+    history = {item.id: _in_file_order(version_changes(item.versions))
+               for item in declaration.items}
+    return render_template("declarations/show.html", d=declaration, history=history,
+                           labels=FIELD_LABELS)
