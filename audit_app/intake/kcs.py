@@ -97,7 +97,8 @@ _OUTCOME_SOURCES = {"gd_number": "Declaration ID", "audit_date": "Date", "findin
 
 
 def open_kcs_declarations(stream: TextIO) -> RecordReader:
-    """DECLARATIONS records from a KCS file (header checked now)."""
+    """DECLARATIONS records from a KCS file (header checked now). The reader's `header` is the
+    canonical columns plus the x_ extras, as if the file had been converted first."""
     rows, order, written = _open(stream)
     extras = [(EXTRA_COLUMNS[name], i) for i, name in enumerate(KCS_COLUMNS)
               if name in EXTRA_COLUMNS]

@@ -128,10 +128,10 @@ def read_header(stream: TextIO) -> tuple[Any, list[str]]:
         first = stream.readline()
     except UnicodeDecodeError as exc:
         raise IntakeError([problem(1, None, None, f"not UTF-8 text: {exc}")]) from exc
-    if not first:
-        raise IntakeError([problem(None, None, None, "empty file: no header row")])
     if first.startswith("\ufeff"):
         first = first[1:]
+    if not first:
+        raise IntakeError([problem(None, None, None, "empty file: no header row")])
     # csv wants an iterator of lines; chain puts the BOM-less first line back in front.
     rows = csv.reader(itertools.chain([first], stream), strict=True)
     try:

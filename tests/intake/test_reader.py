@@ -40,6 +40,7 @@ def line_of(**changes: str) -> str:
 
 @pytest.mark.parametrize("text, column, message", [
     ("", None, "empty file: no header row"),
+    ("\ufeff", None, "empty file: no header row"),
     ("\n" + HEADER + "\n", None, "blank first line: expected the header row"),
     (HEADER.replace("hs_code,", "") + "\n", "hs_code", "required column is missing"),
     (HEADER + ",remarks\n", "remarks", "unknown column (position 29); extra columns must be"),
