@@ -1,0 +1,1 @@
+"""Risk engine: features, encodings, models and the metrics used to judge them."""
