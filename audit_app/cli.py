@@ -30,8 +30,9 @@ def cli() -> None:
 def init_app(app: Flask) -> None:
     from .commands import admin, database
     from .intake.commands import COMMANDS as intake_commands
+    from .risk.commands import COMMANDS as risk_commands
     groups = [database.db_cli, admin.users_cli, admin.tokens_cli, admin.config_cli,
-              *intake_commands]
+              *intake_commands, *risk_commands]
     try:
         from .demo.commands import demo_cli
         groups.append(demo_cli)

@@ -43,6 +43,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCA_SECURE_COOKIES", "SECURE_COOKIES", "0",
             "1 = session cookies only over HTTPS (set behind TLS in production)"),
     Setting("PCA_LOG_LEVEL", "LOG_LEVEL", "INFO", "Python logging level"),
+    Setting("PCA_KCS_DIR", "KCS_DIR", None,
+            "Folder of the KCS benchmark files for `pca risk evaluate --dataset kcs`. "
+            "Default: ../shared/data/kcs beside the project folder"),
 )
 
 
@@ -75,6 +78,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]
         "SESSION_MINUTES": session_minutes,
         "SECURE_COOKIES": _truthy(raw["SECURE_COOKIES"]),  # type: ignore[arg-type]
         "LOG_LEVEL": raw["LOG_LEVEL"],
+        "KCS_DIR": raw["KCS_DIR"],
     }
 
 

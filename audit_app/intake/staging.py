@@ -35,9 +35,9 @@ def create_stage(conn: Connection) -> None:
     types = _PG_TYPES if pg else _SQLITE_TYPES
     cols = ", ".join(f"{c} {types.get(c, 'text')}" for c in COLUMNS)
     extra = "attributes jsonb, row_hash text" if pg else "attributes text, row_hash text"
-    suffix = " ON COMMIT DROP" if pg else ""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}") if not pg else None
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {STAGE} (line integer, {cols}, {extra}){suffix}")
+    # Dropped explicitly (not ON COMMIT DROP): one transaction may take in several files.
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {STAGE} (line integer, {cols}, {extra})")
 
 
 def index_stage(conn: Connection) -> None:
@@ -47,8 +47,7 @@ def index_stage(conn: Connection) -> None:
 
 
 def drop_stage(conn: Connection) -> None:
-    if conn.dialect.name != "postgresql":  # PostgreSQL drops it at commit
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
 
 
 def row_hash(values: Sequence[Any], extras: dict[str, str]) -> str:
