@@ -10,16 +10,22 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (Float, ForeignKey, Index, LargeBinary, Numeric, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, JsonDoc, Money, utcnow
+
+
+_LIVE_STATUS = text("status IN ('active', 'draft')")
 
 
 class RiskRuleSet(Base):
     """A versioned set of rules; exactly one is active at a time (status 'active')."""
 
     __tablename__ = "risk_rule_sets"
+    # At most one active and one draft set, whatever two administrators do at the same moment.
+    __table_args__ = (Index("uq_risk_rule_sets_live_status", "status", unique=True,
+                            sqlite_where=_LIVE_STATUS, postgresql_where=_LIVE_STATUS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
@@ -120,10 +126,16 @@ class RiskScore(Base):
     reasons: Mapped[list[str] | None] = mapped_column(JsonDoc)
 
 
+_OPEN_PROPOSAL = text("status IN ('proposed', 'approved')")
+
+
 class AuditProposal(Base):
     """Declarations of one importer proposed for audit, and why; a supervisor decides."""
 
     __tablename__ = "audit_proposals"
+    # An importer is under at most one open proposal, even when two selections run at once.
+    __table_args__ = (Index("uq_audit_proposals_open_importer", "importer_id", unique=True,
+                            sqlite_where=_OPEN_PROPOSAL, postgresql_where=_OPEN_PROPOSAL),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("risk_runs.id"))
@@ -165,7 +177,7 @@ class RiskMonitor(Base):
     __table_args__ = (Index("ix_risk_monitoring_subject", "subject_type", "subject_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject_type: Mapped[str] = mapped_column(String(10))  # rule | model | random | scores
+    subject_type: Mapped[str] = mapped_column(String(10))  # rule | model | selection | scores
     subject_key: Mapped[str] = mapped_column(String(60))
     period_from: Mapped[dt.date]
     period_to: Mapped[dt.date]
