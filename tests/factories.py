@@ -3,7 +3,7 @@
 Everything here flushes and never commits: a test that serves pages from another thread (the
 browser tests) commits itself. What the loader would do is imitated: an item's levies follow the
 duty formula on its assessed value, every version of an item as received is kept whole in
-`DeclarationItemVersion` (the first one included), and the declaration's totals
+`DeclarationItemVersion` when an amendment supersedes it (the current state lives on the item), and the declaration's totals
 (`item_count`, `declared_value_pkr`, `duty_paid_pkr`, `amendment_count`) agree with its items.
 
     imp = make_importer(session, name="Indus Polymers (Pvt) Ltd")
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit_app.intake.formats import DECLARATIONS
+from audit_app.services.declarations import item_file_data, item_file_values
 from audit_app.intake.staging import row_hash
 from audit_app.models import (LEVY_COLUMNS, ClearingAgent, Declaration, DeclarationItem,
                               DeclarationItemVersion, Importer)
@@ -86,21 +87,8 @@ def make_agent(session: Session, code: str | None = None, name: str | None = Non
     return found
 
 
-def file_values(declaration: Declaration, item: DeclarationItem) -> list[Any]:
-    """The item as the reader gives a row of the declarations file: typed, in file order."""
-    header = {"gd_number": declaration.gd_number, "gd_date": declaration.gd_date,
-              "collectorate": declaration.collectorate, "channel": declaration.channel,
-              "importer_ntn": declaration.importer.ntn, "importer_name": declaration.importer.name,
-              "agent_code": declaration.agent.code if declaration.agent else None}
-    return [header[c] if c in header else getattr(item, c) for c in COLUMNS]
-
-
-def file_row(declaration: Declaration, item: DeclarationItem) -> dict[str, Any]:
-    """What the loader keeps in a version's `data`: every column as text (null when empty),
-    plus the file's x_ columns."""
-    row = {c: None if v is None else str(v)
-           for c, v in zip(COLUMNS, file_values(declaration, item))}
-    return row | (item.attributes or {})
+file_values = item_file_values
+file_row = item_file_data
 
 
 def _price_item(item: DeclarationItem, rates: Rates, declared: Decimal | None = None,
@@ -140,12 +128,17 @@ def _refresh_totals(declaration: Declaration) -> None:
     declaration.duty_paid_pkr = sum((i.duty_paid_pkr for i in items), Decimal(0))
 
 
-def _record_version(session: Session, declaration: Declaration, item: DeclarationItem,
-                    received_at: dt.datetime) -> DeclarationItemVersion:
+def _fingerprint(declaration: Declaration, item: DeclarationItem) -> None:
     # The loader's own fingerprint, so importing the same row again would change nothing.
     item.row_hash = row_hash(file_values(declaration, item), item.attributes or {})
+
+
+def _keep_version(session: Session, declaration: Declaration,
+                  item: DeclarationItem) -> DeclarationItemVersion:
+    """The state the item is about to leave, kept as the loader keeps it before an amendment."""
     version = DeclarationItemVersion(item_id=item.id, version=item.version, row_hash=item.row_hash,
-                                     data=file_row(declaration, item), received_at=received_at)
+                                     data=file_row(declaration, item), received_at=item.updated_at,
+                                     batch_id=item.batch_id)
     session.add(version)
     return version
 
@@ -176,7 +169,8 @@ def make_declaration(session: Session, gd_number: str | None = None, *,
     session.add(gd)
     session.flush()
     for item in gd.items:
-        _record_version(session, gd, item, received_at)
+        item.updated_at = received_at
+        _fingerprint(gd, item)
     session.flush()
     return gd
 
@@ -190,6 +184,7 @@ def amend_item(session: Session, declaration: Declaration, item_no: int, *,
     Returns the new version; the declaration's totals and amendment count follow."""
     item = next(i for i in declaration.items if i.item_no == item_no)
     received_at = received_at or FIRST_RECEIVED + dt.timedelta(days=declaration.amendment_count + 1)
+    kept = _keep_version(session, declaration, item)
     repriced = {"invoice_value", "exchange_rate", "declared_value_pkr",
                 "assessed_value_pkr"} & set(changes)
     for name, value in changes.items():
@@ -210,6 +205,6 @@ def amend_item(session: Session, declaration: Declaration, item_no: int, *,
     declaration.amendment_count += 1
     declaration.updated_at = received_at
     _refresh_totals(declaration)
-    version = _record_version(session, declaration, item, received_at)
+    _fingerprint(declaration, item)
     session.flush()
-    return version
+    return kept

@@ -5,8 +5,9 @@ so a million rows cost a few statements, not a million round trips. The same SQL
 (3.33+) and PostgreSQL except where `_json_row` differs.
 
 Semantics (spec section 1): a row identical to the stored item changes nothing; a row that
-differs is an amendment: the item takes the new values, its version goes up, and the full row is
-appended to `declaration_item_versions` (where version 1, as first received, also lives).
+differs is an amendment: the state the item leaves is appended whole to
+`declaration_item_versions`, then the item takes the new values and its version goes up. The
+current version lives on the item row, so the full history is the kept versions plus the item.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .staging import COLUMNS, STAGE
 HEADER = ("gd_date", "collectorate", "channel", "importer_ntn", "agent_code")
 ITEM_COLUMNS = tuple(c for c in COLUMNS if c not in HEADER + ("gd_number", "importer_name"))
 _LEVY_SUM = "i.cd_pkr + i.rd_pkr + i.acd_pkr + i.st_pkr + i.ast_pkr + i.it_pkr"
+_STAGE_LEVY_SUM = "cd_pkr + rd_pkr + acd_pkr + st_pkr + ast_pkr + it_pkr"
 
 
 @dataclass
@@ -57,18 +59,32 @@ def delete_staged_lines(conn: Connection, lines: list[int]) -> None:
         conn.execute(text(f"DELETE FROM {STAGE} WHERE line IN ({','.join(map(str, chunk))})"))
 
 
-def _json_row(conn: Connection) -> str:
+def _json_of_stored_item(conn: Connection) -> str:
+    """SQL for an item's stored state as a version's `data`: every file column as text."""
+    sources = {c: f"i.{c}" for c in ITEM_COLUMNS}
+    sources.update(gd_number="d.gd_number", gd_date="d.gd_date", collectorate="d.collectorate",
+                   channel="d.channel", importer_ntn="imp.ntn", importer_name="imp.name",
+                   agent_code="ag.code")
     if conn.dialect.name == "postgresql":
-        pairs = ", ".join(f"'{c}', s.{c}::text" for c in COLUMNS)
-        return f"(jsonb_build_object({pairs}) || coalesce(s.attributes, '{{}}'::jsonb))"
-    pairs = ", ".join(f"'{c}', CAST(s.{c} AS TEXT)" if c == "item_no" else f"'{c}', s.{c}"
-                      for c in COLUMNS)
-    return f"json_patch(json_object({pairs}), coalesce(s.attributes, '{{}}'))"
+        pairs = ", ".join(f"'{c}', {sources[c]}::text" for c in COLUMNS)
+        return f"(jsonb_build_object({pairs}) || coalesce(i.attributes, '{{}}'::jsonb))"
+    pairs = ", ".join(f"'{c}', CAST({sources[c]} AS TEXT)" for c in COLUMNS)
+    return f"json_patch(json_object({pairs}), coalesce(i.attributes, '{{}}'))"
+
+
+def _analyze(conn: Connection, *tables: str) -> None:
+    # Tables filled inside this transaction have no statistics yet; without them PostgreSQL
+    # plans nested loops over what it believes are empty tables (hours instead of seconds).
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
 
 
 def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> MergeCounts:
     params = {"batch": batch_id, "now": now}
     run = lambda sql: conn.execute(text(sql), params)  # noqa: E731
+    if conn.dialect.name == "postgresql":
+        # Grouping a million staged rows wants memory, not a sort spilled to disk.
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
 
     run(f"""INSERT INTO importers (ntn, name, created_at)
         SELECT importer_ntn, max(importer_name), :now FROM {STAGE} WHERE true GROUP BY importer_ntn
@@ -77,13 +93,36 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
     run(f"""INSERT INTO clearing_agents (code, created_at)
         SELECT DISTINCT agent_code, :now FROM {STAGE} WHERE agent_code IS NOT NULL
         ON CONFLICT (code) DO NOTHING""")
+    _analyze(conn, "importers", "clearing_agents", "declarations", "declaration_items")
+
+    # 1. Match staged rows to what is stored. Joins against the tables before they are written
+    # to: an INSERT checking NOT EXISTS against the table it fills makes PostgreSQL rescan the
+    # growing table for every row.
+    run(f"""UPDATE {STAGE} SET declaration_id = d.id FROM declarations d
+        WHERE d.gd_number = {STAGE}.gd_number""")
+    run(f"""UPDATE {STAGE} SET item_id = i.id, stored_hash = i.row_hash FROM declaration_items i
+        WHERE {STAGE}.declaration_id IS NOT NULL AND i.declaration_id = {STAGE}.declaration_id
+          AND i.item_no = {STAGE}.item_no""")
+
+    # 2. Keep the state each amended item is about to leave (the current state lives on the
+    # item itself, so a first import writes no history at all).
+    run(f"""INSERT INTO declaration_item_versions (item_id, version, row_hash, data, batch_id, received_at)
+        SELECT i.id, i.version, i.row_hash, {_json_of_stored_item(conn)}, i.batch_id, i.updated_at
+        FROM {STAGE} s JOIN declaration_items i ON i.id = s.item_id
+        JOIN declarations d ON d.id = i.declaration_id JOIN importers imp ON imp.id = d.importer_id
+        LEFT JOIN clearing_agents ag ON ag.id = d.agent_id
+        WHERE s.stored_hash <> s.row_hash""")
+
+    # 3. Headers: new GDs get their totals straight from the staged rows.
     run(f"""INSERT INTO declarations (gd_number, gd_date, collectorate, channel, importer_id,
             agent_id, item_count, declared_value_pkr, duty_paid_pkr, amendment_count,
             first_received_at, updated_at)
-        SELECT h.gd_number, h.gd_date, h.collectorate, h.channel, imp.id, ag.id, 0, 0, 0, 0, :now, :now
+        SELECT h.gd_number, h.gd_date, h.collectorate, h.channel, imp.id, ag.id, h.n, h.value,
+               h.duty, 0, :now, :now
         FROM (SELECT gd_number, min(gd_date) AS gd_date, min(collectorate) AS collectorate,
                      min(channel) AS channel, min(importer_ntn) AS importer_ntn,
-                     min(agent_code) AS agent_code
+                     min(agent_code) AS agent_code, count(*) AS n,
+                     sum(declared_value_pkr) AS value, sum({_STAGE_LEVY_SUM}) AS duty
               FROM {STAGE} GROUP BY gd_number) h
         JOIN importers imp ON imp.ntn = h.importer_ntn
         LEFT JOIN clearing_agents ag ON ag.code = h.agent_code
@@ -97,39 +136,35 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
            OR declarations.channel <> excluded.channel
            OR declarations.importer_id <> excluded.importer_id
            OR coalesce(declarations.agent_id, -1) <> coalesce(excluded.agent_id, -1)""")
+    run(f"""UPDATE {STAGE} SET declaration_id = d.id, is_new_gd = 1 FROM declarations d
+        WHERE {STAGE}.declaration_id IS NULL AND d.gd_number = {STAGE}.gd_number""")
 
+    # 4. Items: amend the changed ones, add the new ones.
     assignments = ", ".join(f"{c} = s.{c}" for c in ITEM_COLUMNS if c != "item_no")
     amended = run(f"""UPDATE declaration_items SET {assignments}, attributes = s.attributes,
             row_hash = s.row_hash, version = declaration_items.version + 1,
             batch_id = :batch, updated_at = :now
-        FROM {STAGE} s JOIN declarations d ON d.gd_number = s.gd_number
-        WHERE declaration_items.declaration_id = d.id AND declaration_items.item_no = s.item_no
-          AND declaration_items.row_hash <> s.row_hash""").rowcount
-
+        FROM {STAGE} s
+        WHERE declaration_items.id = s.item_id AND s.stored_hash <> s.row_hash""").rowcount
     cols = ", ".join(ITEM_COLUMNS)
     scols = ", ".join(f"s.{c}" for c in ITEM_COLUMNS)
     new = run(f"""INSERT INTO declaration_items (declaration_id, {cols}, attributes, row_hash,
             version, batch_id, updated_at)
-        SELECT d.id, {scols}, s.attributes, s.row_hash, 1, :batch, :now
-        FROM {STAGE} s JOIN declarations d ON d.gd_number = s.gd_number
-        WHERE NOT EXISTS (SELECT 1 FROM declaration_items i
-                          WHERE i.declaration_id = d.id AND i.item_no = s.item_no)""").rowcount
+        SELECT s.declaration_id, {scols}, s.attributes, s.row_hash, 1, :batch, :now
+        FROM {STAGE} s WHERE s.item_id IS NULL""").rowcount
 
-    run(f"""INSERT INTO declaration_item_versions (item_id, version, row_hash, data, batch_id, received_at)
-        SELECT i.id, i.version, i.row_hash, {_json_row(conn)}, :batch, :now
-        FROM {STAGE} s JOIN declarations d ON d.gd_number = s.gd_number
-        JOIN declaration_items i ON i.declaration_id = d.id AND i.item_no = s.item_no
-        WHERE i.batch_id = :batch""")
-
-    if new or amended:
-        run(f"""UPDATE declarations SET
-            item_count = (SELECT count(*) FROM declaration_items i WHERE i.declaration_id = declarations.id),
-            declared_value_pkr = (SELECT coalesce(sum(i.declared_value_pkr), 0) FROM declaration_items i
-                                  WHERE i.declaration_id = declarations.id),
-            duty_paid_pkr = (SELECT coalesce(sum({_LEVY_SUM}), 0) FROM declaration_items i
-                             WHERE i.declaration_id = declarations.id),
-            amendment_count = (SELECT count(*) FROM declaration_item_versions v
-                               JOIN declaration_items i ON i.id = v.item_id
-                               WHERE i.declaration_id = declarations.id AND v.version > 1)
-            WHERE id IN (SELECT declaration_id FROM declaration_items WHERE batch_id = :batch)""")
+    # 5. Totals of GDs that existed before and changed; each amendment raised an item's version
+    # by one, so a GD's amendments are the sum of (version - 1).
+    if amended or new:
+        run(f"""UPDATE declarations SET item_count = t.n, declared_value_pkr = t.value,
+                duty_paid_pkr = t.duty, amendment_count = t.amendments
+            FROM (SELECT i.declaration_id AS declaration_id, count(*) AS n,
+                         sum(i.declared_value_pkr) AS value, sum({_LEVY_SUM}) AS duty,
+                         sum(i.version - 1) AS amendments
+                  FROM declaration_items i
+                  WHERE i.declaration_id IN (
+                      SELECT declaration_id FROM {STAGE} WHERE is_new_gd IS NULL
+                         AND (item_id IS NULL OR stored_hash <> row_hash))
+                  GROUP BY i.declaration_id) t
+            WHERE declarations.id = t.declaration_id""")
     return MergeCounts(new=new, amended=amended, unchanged=staged - new - amended)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
@@ -12,7 +13,8 @@ from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import NotFound, ValidationFailed
-from ..models import Declaration, DeclarationItem, DeclarationItemVersion, Importer
+from ..intake.formats import DECLARATIONS
+from ..models import Declaration, DeclarationItem, Importer
 
 SORTS = {
     "date": Declaration.gd_date,
@@ -188,7 +190,53 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc)
 
 
-def version_changes(versions: Sequence[DeclarationItemVersion]) -> list[dict[str, Any]]:
+FILE_COLUMNS: tuple[str, ...] = DECLARATIONS.names
+
+
+def item_file_values(declaration: Declaration, item: DeclarationItem) -> list[Any]:
+    """The item as a row of the declarations file: typed values in file order."""
+    header = {"gd_number": declaration.gd_number, "gd_date": declaration.gd_date,
+              "collectorate": declaration.collectorate, "channel": declaration.channel,
+              "importer_ntn": declaration.importer.ntn, "importer_name": declaration.importer.name,
+              "agent_code": declaration.agent.code if declaration.agent else None}
+    return [header[c] if c in header else getattr(item, c) for c in FILE_COLUMNS]
+
+
+def item_file_data(declaration: Declaration, item: DeclarationItem) -> dict[str, Any]:
+    """The item as a version's `data` holds it: every column as text (None when empty) plus
+    its x_ attributes."""
+    row = {c: None if v is None else str(v)
+           for c, v in zip(FILE_COLUMNS, item_file_values(declaration, item))}
+    return row | (item.attributes or {})
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    received_at: Any
+    batch_id: int | None
+    data: dict[str, Any]
+
+
+_DECIMAL_TEXT = re.compile(r"[0-9]+\.[0-9]+")
+
+
+def _canonical(data: dict[str, Any]) -> dict[str, Any]:
+    # The database may hand back 56100.00 where the file said 56100: the same value, shown once.
+    return {k: (v.rstrip("0").rstrip(".") if isinstance(v, str) and _DECIMAL_TEXT.fullmatch(v)
+                else v) for k, v in data.items()}
+
+
+def item_history(declaration: Declaration, item: DeclarationItem) -> list[VersionView]:
+    """Every version of the item, oldest first: the superseded ones kept by the loader, then
+    the current state, which lives on the item itself."""
+    past = [VersionView(v.version, v.received_at, v.batch_id, _canonical(v.data))
+            for v in item.versions]
+    return past + [VersionView(item.version, item.updated_at, item.batch_id,
+                               _canonical(item_file_data(declaration, item)))]
+
+
+def version_changes(versions: Sequence[Any]) -> list[dict[str, Any]]:
     """For each amendment, the fields that changed: [{version, received_at, changes: [(field, old, new)]}]."""
     history = []
     for earlier, later in zip(versions, versions[1:]):

@@ -11,6 +11,7 @@ from audit_app.intake.problems import IntakeError
 from audit_app.intake.runner import import_file
 from audit_app.models import (ClearingAgent, Declaration, DeclarationItem,
                               DeclarationItemVersion, ImportBatch, Importer)
+from audit_app.services.declarations import item_history
 from tests.intake.csvdata import declaration_row, write_csv
 
 
@@ -26,13 +27,13 @@ def three_items(tmp_path: Path, name: str = "gds.csv", **over) -> Path:  # type:
     return write_csv(tmp_path / name, rows)
 
 
-def test_first_import_creates_declarations_items_traders_and_first_versions(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_first_import_creates_declarations_items_and_traders_without_history(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     report = import_file(session, "declarations", three_items(tmp_path))
     session.commit()
     assert (report.rows_read, report.new, report.amended, report.unchanged) == (3, 3, 0, 0)
     assert count(session, Declaration) == 2
     assert count(session, DeclarationItem) == 3
-    assert count(session, DeclarationItemVersion) == 3
+    assert count(session, DeclarationItemVersion) == 0  # the current state lives on the item
     assert count(session, Importer) == 2 and count(session, ClearingAgent) == 1
     gd = session.scalar(select(Declaration).where(Declaration.gd_number == "KAPW-HC-100001-12032025"))
     assert gd.item_count == 2
@@ -52,7 +53,7 @@ def test_reimporting_the_same_file_changes_nothing(session, tmp_path) -> None:  
     assert (report.new, report.amended, report.unchanged) == (0, 0, 3)
     after = [(i.id, i.version, i.updated_at) for i in session.scalars(select(DeclarationItem))]
     assert before == after
-    assert count(session, DeclarationItemVersion) == 3
+    assert count(session, DeclarationItemVersion) == 0
 
 
 def test_trailing_zeros_are_the_same_value_not_an_amendment(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -73,10 +74,11 @@ def test_a_changed_row_is_an_amendment_and_the_earlier_version_stays(session, tm
                           .where(Declaration.gd_number == "KAPE-HC-200002-13032025"))
     assert item.hs_code == "39011000" and item.version == 2
     assert item.declaration.channel == "RED" and item.declaration.amendment_count == 1
-    versions = session.scalars(select(DeclarationItemVersion).where(
-        DeclarationItemVersion.item_id == item.id).order_by(DeclarationItemVersion.version)).all()
-    assert [v.data["hs_code"] for v in versions] == ["85044090", "39011000"]
-    assert [v.data["channel"] for v in versions] == ["GREEN", "RED"]
+    history = item_history(item.declaration, item)
+    assert [v.version for v in history] == [1, 2]
+    assert [v.data["hs_code"] for v in history] == ["85044090", "39011000"]
+    assert [v.data["channel"] for v in history] == ["GREEN", "RED"]
+    assert history[0].data["importer_ntn"] == "7654321-0" and history[0].data["agent_code"] is None
 
 
 def test_x_columns_are_kept_as_attributes_and_in_the_history(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -84,7 +86,12 @@ def test_x_columns_are_kept_as_attributes_and_in_the_history(session, tmp_path) 
     import_file(session, "declarations", path)
     item = session.scalar(select(DeclarationItem))
     assert item.attributes == {"x_bl": "BL-9", "x_vessel": "MSC ANNA"}
-    assert item.versions[0].data["x_vessel"] == "MSC ANNA"
+    assert item_history(item.declaration, item)[-1].data["x_vessel"] == "MSC ANNA"
+    amended = write_csv(tmp_path / "x2.csv", [declaration_row(x_vessel="MSC BELLA", x_bl="BL-9")])
+    import_file(session, "declarations", amended)
+    session.expire_all()
+    item = session.scalar(select(DeclarationItem))
+    assert [v.data["x_vessel"] for v in item_history(item.declaration, item)] == ["MSC ANNA", "MSC BELLA"]
 
 
 def test_a_key_twice_in_one_file_fails_the_whole_file(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -130,3 +137,18 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects_with_reasons(session,
     assert {r["line"] for r in rejected} == {"3", "5"}
     assert any("not a valid date" in r["problem"] for r in rejected)
     assert any("more than once" in r["problem"] for r in rejected)
+
+
+def test_items_added_to_a_known_gd_update_its_totals_and_amendments_count(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import_file(session, "declarations", write_csv(tmp_path / "a.csv", [declaration_row(item_no=1)]))
+    import_file(session, "declarations", write_csv(
+        tmp_path / "b.csv", [declaration_row(item_no=1, cd_pkr="56000"), declaration_row(item_no=2)]))
+    import_file(session, "declarations", write_csv(
+        tmp_path / "c.csv", [declaration_row(item_no=1, cd_pkr="55000")]))
+    session.commit()
+    gd = session.scalar(select(Declaration))
+    assert gd.item_count == 2
+    assert gd.amendment_count == 2
+    assert gd.duty_paid_pkr == (55000 + 5610 + 61706 + 24086) + (56100 + 5610 + 61706 + 24086)
+    item = gd.items[0]
+    assert [v.data["cd_pkr"] for v in item_history(gd, item)] == ["56100", "56000", "55000"]
