@@ -1,4 +1,5 @@
 """All mapped classes, imported here so Alembic and the app see one metadata."""
+from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
 from .organisation import Collectorate, Directorate
@@ -8,8 +9,11 @@ from .outcome import FINDINGS, AuditOutcome, SupersededRecord
 from .tariff import PreferentialRate, TariffRate
 from .trader import ClearingAgent, Importer
 from .user import ROLE_LABELS, ApiToken, Role, User, UserRole
+from .workflow import DeadlineRule, OpenTask, WorkflowInstance, WorkflowTimer
 
 __all__ = [
+    "CASE_STATUSES", "AuditCase", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
+    "WorkflowInstance", "WorkflowTimer",
     "LEVY_COLUMNS", "FINDINGS", "ROLE_LABELS",
     "ApiToken", "AuditOutcome", "ClearingAgent", "Collectorate", "Declaration",
     "DeclarationItem", "DeclarationItemVersion", "Directorate", "ImportBatch", "Importer",
