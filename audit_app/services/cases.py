@@ -1,0 +1,308 @@
+"""Audit cases: opening one from an approved proposal, the work queues, claiming, reassigning
+and completing the user tasks of the case's process.
+
+Each user task's form is validated here (server side, one function per BPMN element) and its
+facts are written to the case's columns before the workflow moves, so screens, lists and
+reports read columns and the process data stays small (the decisions gateways need).
+Flushes, never commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows import runtime
+from workflows.clock import Clock, local_date
+from workflows.deadlines import days_for
+
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, Role, User,
+                      UserRole)
+
+AUDIT_TYPES = ("desk", "field")
+REVIEW_DECISIONS = ("approve", "return")
+REPLY_OUTCOMES = ("explanation_accepted", "voluntary_payment", "contravention")
+
+
+def open_case(session: Session, proposal_id: int, actor: User, *, clock: Clock) -> AuditCase:
+    """The case for an approved proposal, with its items, and its process started."""
+    proposal = session.scalar(select(AuditProposal).where(AuditProposal.id == proposal_id)
+                              .with_for_update(of=AuditProposal))
+    if proposal is None:
+        raise NotFound(f"No audit proposal {proposal_id}.")
+    if proposal.status != "approved":
+        raise Conflict(f"Proposal {proposal_id} is {proposal.status}; only an approved proposal "
+                       "becomes a case.")
+    if not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("Only a PCA supervisor opens a case.")
+    directorate = proposal.directorate_code or actor.directorate_code
+    case = AuditCase(case_number=f"pending-{proposal.id}", proposal_id=proposal.id,
+                     importer_id=proposal.importer_id, directorate_code=directorate,
+                     supervisor_id=proposal.decided_by_id or actor.id, created_by_id=actor.id,
+                     created_at=clock.now(), status="open")
+    case.items = [CaseItem(item_id=i.item_id, expected_short_levy_pkr=i.expected_short_levy_pkr,
+                           reasons=i.reasons) for i in proposal.items]
+    session.add(case)
+    session.flush()
+    # The id makes the number unique without a counter two supervisors could race on.
+    case.case_number = f"{directorate or 'PCA'}/{local_date(clock.now()).year}/{case.id:06d}"
+    proposal.status = "converted"
+    session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor.id, kind="case_opened",
+                          summary=f"Case {case.case_number} opened from proposal {proposal.id}",
+                          data={"proposal_id": proposal.id, "items": len(case.items)}))
+    runtime.start(session, case, clock=clock, actor_id=actor.id,
+                  data={"case_id": case.id, "short_levy_total": Decimal(0)})
+    return case
+
+
+def suggest_auditor(session: Session, directorate: str | None) -> User | None:
+    """The active auditor of the directorate with the fewest open tasks (ties: lowest id)."""
+    load = (select(OpenTask.assignee_id, func.count().label("n"))
+            .group_by(OpenTask.assignee_id).subquery())
+    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+             .outerjoin(load, load.c.assignee_id == User.id)
+             .where(UserRole.role == Role.AUDITOR, User.is_active.is_(True))
+             .order_by(func.coalesce(load.c.n, 0), User.id).limit(1))
+    if directorate:
+        query = query.where(User.directorate_code == directorate)
+    return session.scalar(query)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: OpenTask
+    case_number: str
+    overdue: bool
+
+
+def list_tasks(session: Session, user: User, *, team: bool = False,
+               clock: Clock) -> list[TaskRow]:
+    """My tasks, or my team's (my directorate, lanes I hold a role for); overdue first."""
+    query = (select(OpenTask, AuditCase.case_number).join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .order_by(OpenTask.due_at, OpenTask.id))
+    if team:
+        lanes = [r.value for r in user.role_set]
+        query = query.where(OpenTask.lane.in_(lanes))
+        if user.directorate_code:
+            query = query.where(OpenTask.directorate_code == user.directorate_code)
+    else:
+        query = query.where(OpenTask.assignee_id == user.id)
+    now = clock.now()
+    return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in session.execute(query)]
+
+
+def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> OpenTask:
+    """Take an unassigned task of a lane the user works in."""
+    task = runtime.open_task(session, task_id)
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(f"'{task.name}' is already assigned; a supervisor can reassign it.")
+    runtime.check_can_work(user, task)
+    task.assignee_id, task.claimed_at = user.id, clock.now()
+    _event(session, task, user, clock, "task_claimed", f"{task.name} claimed by {user.full_name}")
+    return task
+
+
+def reassign_task(session: Session, task_id: str, to_user_id: int, by: User, *,
+                  clock: Clock) -> OpenTask:
+    """A supervisor gives a task to another officer holding the task's role."""
+    task = runtime.open_task(session, task_id)
+    if not by.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("Only a PCA supervisor reassigns tasks.")
+    if task.directorate_code and by.directorate_code != task.directorate_code:
+        raise PermissionDenied(f"'{task.name}' belongs to directorate {task.directorate_code}.")
+    target = session.get(User, to_user_id)
+    if target is None or not target.is_active:
+        raise ValidationFailed("Task not reassigned.", {"assignee_id": "no such active officer"})
+    runtime.check_can_work(target, _unassigned(task))
+    previous = task.assignee_id
+    task.assignee_id, task.claimed_at = target.id, clock.now()
+    _event(session, task, by, clock, "task_reassigned",
+           f"{task.name} reassigned to {target.full_name}",
+           {"from_user_id": previous, "to_user_id": target.id})
+    return task
+
+
+def complete_task(session: Session, task_id: str, user: User, form: Mapping[str, Any], *,
+                  clock: Clock) -> AuditCase:
+    """Validate the task's form, record its facts on the case, and move the process on."""
+    task = runtime.open_task(session, task_id)
+    runtime.check_can_work(user, task)
+    case = session.get(AuditCase, task.case_id)
+    assert case is not None
+    handler = FORMS.get(task.element_id)
+    if handler is None:
+        raise ValidationFailed(f"No form is defined for '{task.name}'.")
+    data = handler(session, case, form, clock)
+    runtime.complete_task(session, task_id, user, data, clock=clock)
+    return case
+
+
+# --- one form per user task -------------------------------------------------------------
+
+def _assign_auditor(session: Session, case: AuditCase, form: Mapping[str, Any],
+                    clock: Clock) -> dict[str, Any]:
+    raw = form.get("auditor_id")
+    if raw in (None, ""):
+        suggested = suggest_auditor(session, case.directorate_code)
+        if suggested is None:
+            raise ValidationFailed("No auditor to assign.", {"auditor_id": "required"})
+        auditor_id = suggested.id
+    else:
+        auditor_id = _int(raw, "auditor_id")
+    auditor = session.get(User, auditor_id)
+    if auditor is None or not auditor.is_active or not auditor.has_role(Role.AUDITOR):
+        raise ValidationFailed("Auditor not assigned.", {"auditor_id": "not an active PCA auditor"})
+    if case.directorate_code and auditor.directorate_code != case.directorate_code:
+        raise ValidationFailed("Auditor not assigned.",
+                               {"auditor_id": f"not in directorate {case.directorate_code}"})
+    case.auditor_id = auditor.id
+    return {"auditor_id": auditor.id}
+
+
+def _prepare_plan(session: Session, case: AuditCase, form: Mapping[str, Any],
+                  clock: Clock) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    audit_type = str(form.get("audit_type") or "")
+    if audit_type not in AUDIT_TYPES:
+        errors["audit_type"] = "desk or field"
+    scope = str(form.get("planned_scope") or "").strip()
+    if not scope:
+        errors["planned_scope"] = "required"
+    start, end = _date(form, "period_from", errors), _date(form, "period_to", errors)
+    if start and end and start > end:
+        errors["period_to"] = "must not be before the start of the period"
+    _raise(errors, "Audit plan not saved.")
+    case.audit_type, case.planned_scope = audit_type, scope
+    case.period_from, case.period_to = start, end
+    return {"audit_type": audit_type}
+
+
+def _issue_notice(session: Session, case: AuditCase, form: Mapping[str, Any],
+                  clock: Clock) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    notice = _date(form, "notice_date", errors)
+    records = _date(form, "records_due_date", errors)
+    if notice and records and records <= notice:
+        errors["records_due_date"] = "must be after the notice date (reasonable advance notice)"
+    _raise(errors, "Notice of audit not recorded.")
+    return {"notice_date": notice, "records_due_date": records}
+
+
+def _examine_records(session: Session, case: AuditCase, form: Mapping[str, Any],
+                     clock: Clock) -> dict[str, Any]:
+    findings = sum(1 for i in case.items if i.finding is not None)
+    return {"findings_count": findings, "short_levy_total": case.short_levy_total_pkr}
+
+
+def _review_findings(session: Session, case: AuditCase, form: Mapping[str, Any],
+                     clock: Clock) -> dict[str, Any]:
+    decision = str(form.get("decision") or "")
+    comments = str(form.get("comments") or "").strip()
+    errors = {}
+    if decision not in REVIEW_DECISIONS:
+        errors["decision"] = "approve or return"
+    if decision == "return" and not comments:
+        errors["comments"] = "say what must be re-examined"
+    _raise(errors, "Review not recorded.")
+    return {"review_decision": decision, "review_comments": comments}
+
+
+def _issue_observation(session: Session, case: AuditCase, form: Mapping[str, Any],
+                       clock: Clock) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    observed = _date(form, "observation_date", errors)
+    _raise(errors, "Audit observation not recorded.")
+    assert observed is not None
+    days = days_for(session, "audit.observation_reply_days", observed)
+    return {"observation_date": observed, "short_levy_total": case.short_levy_total_pkr,
+            "reply_due_date": observed + dt.timedelta(days=days)}
+
+
+def _record_reply(session: Session, case: AuditCase, form: Mapping[str, Any],
+                  clock: Clock) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    outcome = str(form.get("reply_outcome") or "")
+    if outcome not in REPLY_OUTCOMES:
+        errors["reply_outcome"] = ", ".join(REPLY_OUTCOMES)
+    paid = _decimal(form, "amount_paid", errors, default=Decimal(0))
+    if outcome == "voluntary_payment" and paid is not None and paid <= 0:
+        errors["amount_paid"] = "the amount paid is required"
+    _raise(errors, "Reply not recorded.")
+    assert paid is not None
+    case.amount_paid_pkr = paid
+    return {"reply_outcome": outcome, "amount_paid": paid,
+            "reply_summary": str(form.get("reply_summary") or "").strip()[:2000]}
+
+
+FORMS: dict[str, Callable[[Session, AuditCase, Mapping[str, Any], Clock], dict[str, Any]]] = {
+    "assign_auditor": _assign_auditor, "prepare_plan": _prepare_plan,
+    "issue_notice": _issue_notice, "examine_records": _examine_records,
+    "review_findings": _review_findings, "issue_observation": _issue_observation,
+    "record_reply": _record_reply,
+}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _event(session: Session, task: OpenTask, user: User, clock: Clock, kind: str, summary: str,
+           data: dict[str, Any] | None = None) -> None:
+    session.add(CaseEvent(case_id=task.case_id, at=clock.now(), actor_id=user.id, kind=kind,
+                          element_id=task.element_id, summary=summary,
+                          data={"task_id": task.task_id, **(data or {})}))
+    session.flush()
+
+
+def _unassigned(task: OpenTask) -> OpenTask:
+    return OpenTask(lane=task.lane, name=task.name, directorate_code=task.directorate_code,
+                    assignee_id=None)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+def _raise(errors: dict[str, str], message: str) -> None:
+    if errors:
+        raise ValidationFailed(message, errors)
+
+
+def _int(raw: Any, name: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Invalid number.", {name: "a whole number"}) from None
+
+
+def _date(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> dt.date | None:
+    raw = form.get(name)
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        errors[name] = "a date (YYYY-MM-DD)"
+        return None
+
+
+def _decimal(form: Mapping[str, Any], name: str, errors: dict[str, str], *,
+             default: Decimal) -> Decimal | None:
+    raw = form.get(name)
+    if raw in (None, ""):
+        return default
+    if isinstance(raw, float):
+        errors[name] = "an exact amount, not a float"
+        return None
+    try:
+        value = Decimal(str(raw).replace(",", ""))
+    except InvalidOperation:
+        errors[name] = "an amount in rupees"
+        return None
+    if not value.is_finite() or value < 0:
+        errors[name] = "an amount in rupees, 0 or more"
+        return None
+    return value

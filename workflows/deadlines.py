@@ -1,0 +1,51 @@
+"""Date-effective deadline rules: how many days a step may take, as configured on a date."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from audit_app.errors import DomainError
+from audit_app.models import DeadlineRule
+
+# The defaults the migration seeds; `seed_defaults` restores them on an emptied database.
+DEFAULT_DEADLINES: dict[str, int] = {
+    "audit.approval_days": 7,
+    "audit.assignment_days": 3,
+    "audit.plan_days": 10,
+    "audit.notice_days": 7,
+    "audit.examination_days": 60,
+    "audit.review_days": 10,
+    "audit.observation_days": 7,
+    "audit.observation_reply_days": 15,
+}
+DEFAULT_FROM = dt.date(2000, 1, 1)
+
+
+class MissingDeadlineRule(DomainError):
+    code = "missing_deadline_rule"
+    status = 500
+
+
+def days_for(session: Session, key: str, on: dt.date) -> int:
+    """Days allowed for `key` under the rule in force on `on` (latest valid_from wins)."""
+    days = session.scalar(
+        select(DeadlineRule.days)
+        .where(DeadlineRule.key == key, DeadlineRule.valid_from <= on,
+               or_(DeadlineRule.valid_to.is_(None), DeadlineRule.valid_to >= on))
+        .order_by(DeadlineRule.valid_from.desc()).limit(1))
+    if days is None:
+        raise MissingDeadlineRule(f"No deadline rule {key!r} is in force on {on:%d %b %Y}; "
+                                  "an administrator must configure one.")
+    return days
+
+
+def seed_defaults(session: Session) -> int:
+    """Add each default rule whose key has no rule at all; returns how many were added."""
+    present = set(session.scalars(select(DeadlineRule.key).distinct()))
+    added = [DeadlineRule(key=k, days=d, valid_from=DEFAULT_FROM, note="default")
+             for k, d in DEFAULT_DEADLINES.items() if k not in present]
+    session.add_all(added)
+    session.flush()
+    return len(added)

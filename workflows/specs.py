@@ -1,0 +1,93 @@
+"""BPMN specs, parsed once per process and cached by content hash.
+
+The hash of a file's bytes is the spec version. A running instance stores the hash it started
+on and is always loaded with that spec: when a process changes, the old file is copied to
+`bpmn/archive/` (any name; `<process>.<hash12>.bpmn` by convention) so running cases keep it,
+while new cases start on the file at the top of `bpmn/`.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from audit_app.config import PROJECT_ROOT
+from audit_app.errors import NotFound
+
+BPMN_DIR = PROJECT_ROOT / "bpmn"
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    process_id: str
+    spec_hash: str
+    spec: Any  # BpmnProcessSpec, shared read-only by every workflow built on it
+    subprocess_specs: dict[str, Any]
+    path: Path
+    source: str = field(repr=False)  # the BPMN XML, for bpmn-js
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_file(path: Path) -> list[ProcessSpec]:
+    data = path.read_bytes()
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(data, filename=path.name)
+    specs = []
+    for process_id in parser.get_process_ids():  # executable processes only
+        specs.append(ProcessSpec(process_id, file_hash(data), parser.get_spec(process_id),
+                                 parser.get_subprocess_specs(process_id), path,
+                                 data.decode("utf-8")))
+    return specs
+
+
+class SpecLibrary:
+    """Current specs (top of `directory`) and every archived one, looked up by hash."""
+
+    def __init__(self, directory: Path = BPMN_DIR) -> None:
+        self.directory = directory
+        self._current: dict[str, ProcessSpec] = {}
+        self._by_hash: dict[tuple[str, str], ProcessSpec] = {}
+        for path in sorted(directory.glob("*.bpmn")):
+            for spec in parse_file(path):
+                if spec.process_id in self._current:
+                    raise ValueError(f"process {spec.process_id} is defined twice in {directory}")
+                self._current[spec.process_id] = spec
+                self._by_hash[(spec.process_id, spec.spec_hash)] = spec
+        for path in sorted((directory / "archive").glob("*.bpmn")):
+            for spec in parse_file(path):
+                self._by_hash.setdefault((spec.process_id, spec.spec_hash), spec)
+
+    def current(self, process_id: str) -> ProcessSpec:
+        try:
+            return self._current[process_id]
+        except KeyError:
+            raise NotFound(f"No BPMN process {process_id!r} in {self.directory}.") from None
+
+    def get(self, process_id: str, spec_hash: str) -> ProcessSpec:
+        try:
+            return self._by_hash[(process_id, spec_hash)]
+        except KeyError:
+            raise NotFound(
+                f"BPMN process {process_id!r} version {spec_hash[:12]} is neither current nor "
+                f"archived: copy that version into {self.directory / 'archive'}.") from None
+
+
+_lock = threading.Lock()
+_library: SpecLibrary | None = None
+
+
+def library() -> SpecLibrary:
+    """The process-wide library, parsed on first use (parsing costs ~100 ms; loading must not)."""
+    global _library
+    if _library is None:
+        with _lock:
+            if _library is None:
+                _library = SpecLibrary()
+    return _library

@@ -1,0 +1,102 @@
+"""The timer worker: fires due timers and SLA escalations exactly once.
+
+Several workers may run at once. Each timer is claimed and acted on in one transaction:
+on PostgreSQL the row is taken with `SELECT ... FOR UPDATE SKIP LOCKED`, so workers never wait
+for each other; on SQLite (one writer at a time) a conditional
+`UPDATE ... SET fired_at = now WHERE id = :id AND fired_at IS NULL` decides, by its row count,
+who fires. If the effect fails (e.g. a user moved the case on at the same instant and the
+workflow save gets `Conflict`), the transaction rolls back, claim included, and the timer is
+tried again on the next round.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from audit_app.errors import DomainError
+from audit_app.models import AuditCase, CaseEvent, OpenTask, WorkflowTimer
+
+from . import runtime
+from .clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_once(sessions: Callable[[], Session], clock: Clock, *, name: str | None = None,
+             limit: int = 500) -> int:
+    """Fire every timer due at `clock.now()`; returns how many this worker fired."""
+    name = name or worker_name()
+    fired = 0
+    with sessions() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(limit):
+        with sessions() as session:
+            timer = _claim_postgres(session, clock) if postgres else _claim_sqlite(session, clock)
+            if timer is None:
+                return fired
+            try:
+                timer.outcome = fire(session, timer, clock)[:200]
+                timer.fired_at, timer.fired_by = clock.now(), name
+                session.commit()
+                fired += 1
+            except DomainError as exc:
+                session.rollback()
+                log.warning("timer %s not fired this round: %s", timer.id, exc.message)
+                if not postgres:
+                    return fired  # SQLite would hand back the same row at once
+    return fired
+
+
+def _due(clock: Clock):  # type: ignore[no-untyped-def]
+    return (select(WorkflowTimer)
+            .where(WorkflowTimer.fired_at.is_(None), WorkflowTimer.due_at <= clock.now())
+            .order_by(WorkflowTimer.due_at, WorkflowTimer.id))
+
+
+def _claim_postgres(session: Session, clock: Clock) -> WorkflowTimer | None:
+    return session.scalar(_due(clock).limit(1).with_for_update(skip_locked=True))
+
+
+def _claim_sqlite(session: Session, clock: Clock) -> WorkflowTimer | None:
+    for timer_id in session.scalars(_due(clock).with_only_columns(WorkflowTimer.id).limit(20)):
+        claimed = session.execute(
+            update(WorkflowTimer)
+            .where(WorkflowTimer.id == timer_id, WorkflowTimer.fired_at.is_(None))
+            .values(fired_at=clock.now(), fired_by="claiming")
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return session.get(WorkflowTimer, timer_id)
+        session.rollback()  # another worker fired it between our read and our write
+    return None
+
+
+def fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
+    """The timer's effect; returns a short outcome for the row."""
+    task = session.scalar(select(OpenTask).where(OpenTask.task_id == timer.task_id))
+    if task is None:
+        return "task no longer open"
+    if timer.kind == "timer":
+        runtime.send_signal(session, task.case_id, timer.element_id, clock=clock)
+        return f"signal {timer.element_id} delivered"
+    if task.escalated_at is not None:
+        return "already escalated"
+    case = session.get(AuditCase, task.case_id)
+    assert case is not None
+    task.escalated_at = clock.now()
+    task.escalated_to_id = case.supervisor_id
+    session.add(CaseEvent(
+        case_id=case.id, at=clock.now(), actor_id=None, kind="sla_breached",
+        element_id=task.element_id,
+        summary=f"{task.name} was due on {task.due_on:%d %b %Y}; escalated to the supervisor",
+        data={"task_id": task.task_id, "due_on": task.due_on.isoformat(),
+              "assignee_id": task.assignee_id, "escalated_to_id": case.supervisor_id}))
+    return "escalated"
