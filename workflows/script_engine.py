@@ -74,21 +74,28 @@ def _check(source: str, mode: str) -> ast.AST:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         raise ScriptRefused(f"Script does not parse: {exc.msg} (line {exc.lineno}).") from None
-    for node in ast.walk(tree):
-        if isinstance(node, FORBIDDEN_NODES):
-            raise ScriptRefused(f"{type(node).__name__} is not allowed in a BPMN script.")
-        if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
-            raise ScriptRefused(f"The name {node.id!r} is not allowed in a BPMN script.")
-        if isinstance(node, ast.Attribute) and (node.attr.startswith("_")
-                                                or node.attr not in ALLOWED_ATTRIBUTES):
-            raise ScriptRefused(f"The attribute {node.attr!r} is not allowed in a BPMN script.")
-        if isinstance(node, ast.keyword) and node.arg is not None and node.arg.startswith("_"):
-            raise ScriptRefused(f"The keyword {node.arg!r} is not allowed in a BPMN script.")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
-                isinstance(node.right, ast.Constant) and isinstance(node.right.value, int)
-                and abs(node.right.value) <= MAX_POWER):
-            raise ScriptRefused("Only small constant powers are allowed in a BPMN script.")
+    problems = [p for node in ast.walk(tree) if (p := _problem(node))]
+    if problems:
+        listed = "; ".join(dict.fromkeys(problems))  # every distinct problem, in order
+        raise ScriptRefused(f"Refused BPMN script: {listed}.")
     return tree
+
+
+def _problem(node: ast.AST) -> str | None:
+    if isinstance(node, FORBIDDEN_NODES):
+        return f"{type(node).__name__} is not allowed"
+    if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
+        return f"the name {node.id!r} is not allowed"
+    if isinstance(node, ast.Attribute) and (node.attr.startswith("_")
+                                            or node.attr not in ALLOWED_ATTRIBUTES):
+        return f"the attribute {node.attr!r} is not allowed"
+    if isinstance(node, ast.keyword) and node.arg is not None and node.arg.startswith("_"):
+        return f"the keyword {node.arg!r} is not allowed"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
+            isinstance(node.right, ast.Constant) and isinstance(node.right.value, int)
+            and abs(node.right.value) <= MAX_POWER):
+        return "only small constant powers are allowed"
+    return None
 
 
 @lru_cache(maxsize=512)

@@ -94,7 +94,7 @@ def record_finding(session: Session, case_item_id: int, actor: User, facts: Corr
     paid = LevyAmounts(item.cd_pkr, item.rd_pkr, item.acd_pkr, item.st_pkr, item.ast_pkr,
                        item.it_pkr)
     short = short_levy(due, paid)
-    finding = case_item.finding or Finding(case_item_id=case_item.id)
+    finding = case_item.finding or Finding(case_item=case_item)
     _fill(finding, item, correct, kinds, evidence, documents, tariff, preference, rates, due,
           short, actor, clock)
     session.add(finding)
