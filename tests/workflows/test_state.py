@@ -88,13 +88,13 @@ def test_a_changed_process_applies_to_new_cases_only(world: World, tmp_path: Pat
 
 
 def _load_ms(world: World, case_id: int, rounds: int = 31) -> float:
-    """Median of single loads: the machine is shared, a mean would measure the neighbours."""
+    """Fastest of single loads: the machine is shared, a mean would time the neighbours."""
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
         runtime.load(world.session, case_id)
         times.append((time.perf_counter() - start) * 1000)
-    return sorted(times)[rounds // 2]
+    return min(times)
 
 
 def test_state_stays_small_and_load_time_flat(world: World) -> None:
@@ -115,4 +115,4 @@ def test_state_stays_small_and_load_time_flat(world: World) -> None:
     # task data is stored as per-task deltas: no step copies the whole history again.
     growth = [b - a for a, b in zip(sizes, sizes[1:])]
     assert max(growth) - min(growth) < 200 and max(growth) < 3_000, growth
-    assert max(times) < 10.0, times
+    assert max(times) < 10.0 and times[-1] < 3 * times[0] + 1.0, times
