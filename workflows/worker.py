@@ -36,13 +36,16 @@ def run_once(sessions: Callable[[], Session], clock: Clock, *, name: str | None 
     """Fire every timer due at `clock.now()`; returns how many this worker fired."""
     name = name or worker_name()
     fired = 0
+    failed: set[int] = set()  # retried on the next round, not in a tight loop now
     with sessions() as session:
         postgres = session.get_bind().dialect.name == "postgresql"
     for _ in range(limit):
         with sessions() as session:
-            timer = _claim_postgres(session, clock) if postgres else _claim_sqlite(session, clock)
+            timer = (_claim_postgres(session, clock, failed) if postgres
+                     else _claim_sqlite(session, clock, failed))
             if timer is None:
                 return fired
+            timer_id = timer.id
             try:
                 timer.outcome = fire(session, timer, clock)[:200]
                 timer.fired_at, timer.fired_by = clock.now(), name
@@ -50,24 +53,25 @@ def run_once(sessions: Callable[[], Session], clock: Clock, *, name: str | None 
                 fired += 1
             except DomainError as exc:
                 session.rollback()
-                log.warning("timer %s not fired this round: %s", timer.id, exc.message)
-                if not postgres:
-                    return fired  # SQLite would hand back the same row at once
+                log.warning("timer %s not fired this round: %s", timer_id, exc.message)
+                failed.add(timer_id)
     return fired
 
 
-def _due(clock: Clock):  # type: ignore[no-untyped-def]
-    return (select(WorkflowTimer)
-            .where(WorkflowTimer.fired_at.is_(None), WorkflowTimer.due_at <= clock.now())
-            .order_by(WorkflowTimer.due_at, WorkflowTimer.id))
+def _due(clock: Clock, failed: set[int]):  # type: ignore[no-untyped-def]
+    query = (select(WorkflowTimer)
+             .where(WorkflowTimer.fired_at.is_(None), WorkflowTimer.due_at <= clock.now())
+             .order_by(WorkflowTimer.due_at, WorkflowTimer.id))
+    return query.where(WorkflowTimer.id.not_in(failed)) if failed else query
 
 
-def _claim_postgres(session: Session, clock: Clock) -> WorkflowTimer | None:
-    return session.scalar(_due(clock).limit(1).with_for_update(skip_locked=True))
+def _claim_postgres(session: Session, clock: Clock, failed: set[int]) -> WorkflowTimer | None:
+    return session.scalar(_due(clock, failed).limit(1).with_for_update(skip_locked=True))
 
 
-def _claim_sqlite(session: Session, clock: Clock) -> WorkflowTimer | None:
-    for timer_id in session.scalars(_due(clock).with_only_columns(WorkflowTimer.id).limit(20)):
+def _claim_sqlite(session: Session, clock: Clock, failed: set[int]) -> WorkflowTimer | None:
+    due = _due(clock, failed).with_only_columns(WorkflowTimer.id).limit(20)
+    for timer_id in list(session.scalars(due)):
         claimed = session.execute(
             update(WorkflowTimer)
             .where(WorkflowTimer.id == timer_id, WorkflowTimer.fired_at.is_(None))
