@@ -73,6 +73,27 @@ def load(session: Session, case_id: int) -> Loaded:
     return Loaded(case, instance, workflow, spec)
 
 
+@dataclass(frozen=True)
+class Diagram:
+    """What bpmn-js needs: the XML the case runs on, and the elements waiting for people."""
+
+    bpmn_xml: str
+    spec_hash: str
+    active_elements: list[str]
+
+
+def diagram(session: Session, case_id: int) -> Diagram:
+    """Read from columns only: the work queue projections, never the serialized state."""
+    row = session.execute(select(WorkflowInstance.process_id, WorkflowInstance.spec_hash)
+                          .where(WorkflowInstance.case_id == case_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"Case {case_id} has no workflow.")
+    spec = library().get(row.process_id, row.spec_hash)
+    active = session.scalars(select(OpenTask.element_id).where(OpenTask.case_id == case_id)
+                             .order_by(OpenTask.id))
+    return Diagram(spec.source, spec.spec_hash, list(active))
+
+
 def open_task(session: Session, task_id: str) -> OpenTask:
     task = session.scalar(select(OpenTask).where(OpenTask.task_id == task_id))
     if task is None:

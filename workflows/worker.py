@@ -16,6 +16,7 @@ import socket
 from collections.abc import Callable
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from audit_app.errors import DomainError
@@ -51,9 +52,11 @@ def run_once(sessions: Callable[[], Session], clock: Clock, *, name: str | None 
                 timer.fired_at, timer.fired_by = clock.now(), name
                 session.commit()
                 fired += 1
-            except DomainError as exc:
+            except (DomainError, SQLAlchemyError) as exc:
+                # e.g. Conflict, or the escalated task deleted by a user's completion at the
+                # same instant (a stale UPDATE): roll back, claim included; next round decides.
                 session.rollback()
-                log.warning("timer %s not fired this round: %s", timer_id, exc.message)
+                log.warning("timer %s not fired this round: %s", timer_id, exc)
                 failed.add(timer_id)
     return fired
 

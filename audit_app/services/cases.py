@@ -142,6 +142,29 @@ def complete_task(session: Session, task_id: str, user: User, form: Mapping[str,
     return case
 
 
+def get_case(session: Session, case_id: int, user: User) -> AuditCase:
+    """A case the user may read: their directorate's, or any for management."""
+    case = session.get(AuditCase, case_id)
+    if case is None:
+        raise NotFound(f"No audit case {case_id}.")
+    if (case.directorate_code and user.directorate_code != case.directorate_code
+            and not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR)):
+        raise PermissionDenied(f"Case {case.case_number} belongs to directorate "
+                               f"{case.directorate_code}.")
+    return case
+
+
+def timeline(session: Session, case: AuditCase) -> list[CaseEvent]:
+    """The case's events, oldest first."""
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                .order_by(CaseEvent.at, CaseEvent.id)))
+
+
+def diagram(session: Session, case: AuditCase) -> runtime.Diagram:
+    """The BPMN the case runs on (its own version) and its active elements, for bpmn-js."""
+    return runtime.diagram(session, case.id)
+
+
 # --- one form per user task -------------------------------------------------------------
 
 def _assign_auditor(session: Session, case: AuditCase, form: Mapping[str, Any],

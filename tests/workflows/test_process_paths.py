@@ -170,3 +170,16 @@ def test_forms_are_validated_server_side(world: World) -> None:
         world.do(case, "prepare_plan", {"audit_type": "phone", "period_from": "2025-05-01",
                                         "period_to": "2025-01-01"})
     assert set(err.value.details) == {"audit_type", "planned_scope", "period_to"}
+
+
+def test_case_reading_timeline_and_diagram(world: World) -> None:
+    case = world.open_case()
+    world.do(case, "assign_auditor", {"auditor_id": world.auditor.id})
+    assert cases.get_case(world.session, case.id, world.auditor) is case
+    with pytest.raises(PermissionDenied):
+        cases.get_case(world.session, case.id, world.outsider)
+    kinds = [e.kind for e in cases.timeline(world.session, case)]
+    assert kinds == ["case_opened", "process_started", "task_completed"]
+    picture = cases.diagram(world.session, case)
+    assert picture.active_elements == ["prepare_plan"]
+    assert 'id="prepare_plan"' in picture.bpmn_xml and "bpmndi:BPMNShape" in picture.bpmn_xml
