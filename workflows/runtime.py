@@ -177,10 +177,25 @@ def _run_engine(workflow: BpmnWorkflow, task: Any = None) -> None:
     except ScriptRefused:
         raise
     except SpiffWorkflowException as exc:
-        cause = getattr(exc, "exception", None)
-        if isinstance(cause, ScriptRefused):
-            raise cause from exc
+        refusal = _refusal_in(exc)
+        if refusal is not None:
+            raise refusal from exc
         raise DomainError(f"The process could not continue: {exc}") from exc
+
+
+def _refusal_in(exc: BaseException) -> ScriptRefused | None:
+    """The sandbox's refusal, however deep SpiffWorkflow (e.g. its DMN engine) wrapped it."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ScriptRefused):
+            return current
+        todo += [getattr(current, "exception", None), current.__cause__, current.__context__]
+    return None
 
 
 def _save(session: Session, loaded: Loaded, clock: Clock) -> None:

@@ -149,6 +149,9 @@ class RestrictedScriptEngine(PythonScriptEngine):
         super().__init__(environment=RestrictedEnvironment(functions))
 
     def validate(self, expression: str) -> None:
+        # SpiffWorkflow's DMN engine probes entries like "> 1000" for a SyntaxError, so a
+        # syntax error stays one; everything that parses is then checked.
+        ast.parse(expression)
         check(expression)
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:

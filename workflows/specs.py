@@ -2,8 +2,9 @@
 
 The hash of a file's bytes is the spec version. A running instance stores the hash it started
 on and is always loaded with that spec: when a process changes, the old file is copied to
-`bpmn/archive/` (any name; `<process>.<hash12>.bpmn` by convention) so running cases keep it,
-while new cases start on the file at the top of `bpmn/`.
+`bpmn/archive/` (any name; `<process>.<hash12>.bpmn` by convention, with the DMN files it
+used as `<that stem>.<name>.dmn`) so running cases keep it, while new cases start on the file
+at the top of `bpmn/`. DMN files at the top of `bpmn/` are available to every process there.
 """
 from __future__ import annotations
 
@@ -35,13 +36,20 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_file(path: Path) -> list[ProcessSpec]:
+def parse_file(path: Path, dmn_paths: list[Path] | None = None) -> list[ProcessSpec]:
+    """The executable processes of one BPMN file, with the DMN decisions beside it. The
+    version hash covers the decisions too: changing a table is a new process version."""
     data = path.read_bytes()
     parser = SpiffBpmnParser()
     parser.add_bpmn_str(data, filename=path.name)
+    digest = hashlib.sha256(data)
+    for dmn in sorted(dmn_paths or []):
+        dmn_data = dmn.read_bytes()
+        parser.add_dmn_str(dmn_data, filename=dmn.name)
+        digest.update(dmn_data)
     specs = []
     for process_id in parser.get_process_ids():  # executable processes only
-        specs.append(ProcessSpec(process_id, file_hash(data), parser.get_spec(process_id),
+        specs.append(ProcessSpec(process_id, digest.hexdigest(), parser.get_spec(process_id),
                                  parser.get_subprocess_specs(process_id), path,
                                  data.decode("utf-8")))
     return specs
@@ -54,14 +62,17 @@ class SpecLibrary:
         self.directory = directory
         self._current: dict[str, ProcessSpec] = {}
         self._by_hash: dict[tuple[str, str], ProcessSpec] = {}
+        decisions = sorted(directory.glob("*.dmn"))
         for path in sorted(directory.glob("*.bpmn")):
-            for spec in parse_file(path):
+            for spec in parse_file(path, decisions):
                 if spec.process_id in self._current:
                     raise ValueError(f"process {spec.process_id} is defined twice in {directory}")
                 self._current[spec.process_id] = spec
                 self._by_hash[(spec.process_id, spec.spec_hash)] = spec
-        for path in sorted((directory / "archive").glob("*.bpmn")):
-            for spec in parse_file(path):
+        archive = directory / "archive"
+        for path in sorted(archive.glob("*.bpmn")):
+            # An archived version's decisions sit beside it as <file stem>.*.dmn.
+            for spec in parse_file(path, sorted(archive.glob(f"{path.stem}.*.dmn"))):
                 self._by_hash.setdefault((spec.process_id, spec.spec_hash), spec)
 
     def current(self, process_id: str) -> ProcessSpec:
