@@ -96,6 +96,14 @@ def list_tasks(session: Session, user: User, *, team: bool = False,
     return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in session.execute(query)]
 
 
+def list_escalations(session: Session, user: User, *, clock: Clock) -> list[TaskRow]:
+    """Overdue tasks escalated to this supervisor, oldest breach first."""
+    query = (select(OpenTask, AuditCase.case_number).join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .where(OpenTask.escalated_to_id == user.id)
+             .order_by(OpenTask.due_at, OpenTask.id))
+    return [TaskRow(t, number, True) for t, number in session.execute(query)]
+
+
 def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> OpenTask:
     """Take an unassigned task of a lane the user works in."""
     task = runtime.open_task(session, task_id)

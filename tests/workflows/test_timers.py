@@ -50,6 +50,9 @@ def test_each_step_escalates_once_when_its_sla_is_breached(app: Flask, world: Wo
     assert task.escalated_at is not None and task.escalated_to_id == world.supervisor.id
     breaches = world.events(case, "sla_breached")
     assert len(breaches) == 1 and breaches[0].element_id == element
+    from audit_app.services.cases import list_escalations
+    escalated = list_escalations(world.session, world.supervisor, clock=world.clock)
+    assert [r.task.element_id for r in escalated] == [element]
 
 
 def test_a_completed_task_does_not_escalate(app: Flask, world: World) -> None:
