@@ -113,9 +113,11 @@ def check_can_work(user: User, task: OpenTask) -> None:
 
 
 def complete_task(session: Session, task_id: str, user: User, data: dict[str, Any], *,
-                  clock: Clock) -> Loaded:
-    """Complete a READY user task with form `data` (already validated by the service)."""
-    row = open_task(session, task_id)
+                  clock: Clock, row: OpenTask | None = None) -> Loaded:
+    """Complete a READY user task with form `data` (already validated by the service).
+    `row` is the task's OpenTask when the caller has just read it (saves a query)."""
+    if row is None or row.task_id != task_id:
+        row = open_task(session, task_id)
     check_can_work(user, row)
     loaded = load(session, row.case_id)
     try:

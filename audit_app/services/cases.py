@@ -146,7 +146,7 @@ def complete_task(session: Session, task_id: str, user: User, form: Mapping[str,
     if handler is None:
         raise ValidationFailed(f"No form is defined for '{task.name}'.")
     data = handler(session, case, form, clock)
-    runtime.complete_task(session, task_id, user, data, clock=clock)
+    runtime.complete_task(session, task_id, user, data, clock=clock, row=task)
     return case
 
 
