@@ -1,0 +1,204 @@
+"""Scoring runs: probability of a finding, expected short levy, ranking and reasons, stored.
+
+    result = score_period(session, date_from, date_to, created_by="ops")
+
+Revenue-aware: each item's expected short levy is P(finding) x duty at stake (the short levy if
+its strongest suspicion is true, recomputed with the duty formula), and items are ranked by that
+expected recovery, then by probability, then by item id (a total order, so runs reproduce).
+P(finding) comes from the active model, or from the cold-start blend when none is active.
+A run is stored as a RiskRun and one RiskScore per item, inserted in bulk (executemany on
+SQLite, COPY on PostgreSQL); services flush, the caller commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..models import RiskModel, RiskRun
+from . import coldstart, explain
+from .features import build_frame
+from .model import Fitted
+from .model_store import active_model, load
+from .rule_hits import apply_rules, rule_features
+
+EXPLAIN_SHAP_TOP = 2000   # items at the top of a run whose reasons come from SHAP values
+CSV_COLUMNS = ("gd_number", "item_no", "score", "expected_short_levy_pkr", "reasons")
+
+
+@dataclass
+class Scored:
+    frame: pd.DataFrame
+    rules: Any
+    probability: np.ndarray
+    expected: np.ndarray
+    order: np.ndarray                 # row positions, best first
+    model: RiskModel | None = None
+    reasons: list[list[str]] = field(default_factory=list)
+    run: RiskRun | None = None
+
+
+def rank(expected: np.ndarray, probability: np.ndarray, item_id: np.ndarray) -> np.ndarray:
+    """Best first: expected recovery, then probability, then the lower item id."""
+    return np.lexsort((item_id, -probability, -expected))
+
+
+def probabilities(frame: pd.DataFrame, rules: Any, fitted: Fitted | None) -> np.ndarray:
+    if fitted is not None:
+        return fitted.predict(frame, rules)
+    return coldstart.probability(coldstart.terms(frame, rules.score))
+
+
+def score_frame(session: Session, frame: pd.DataFrame, on: dt.date | None,
+                with_reasons: bool = True) -> Scored:
+    """Score a feature frame with the active rule set and model (cold start without one)."""
+    rules = apply_rules(session, frame, on)
+    row = active_model(session)
+    fitted = load(row) if row is not None else None  # ModelCorrupt: nothing is stored
+    probability = probabilities(frame, rules, fitted)
+    stake = frame["duty_at_stake_pkr"].to_numpy(np.float64)
+    expected = probability * stake
+    order = rank(expected, probability, frame["item_id"].to_numpy())
+    scored = Scored(frame, rules, probability, expected, order, row)
+    if with_reasons:
+        scored.reasons = reasons(session, scored, fitted)
+    return scored
+
+
+def reasons(session: Session, scored: Scored, fitted: Fitted | None) -> list[list[str]]:
+    """Rule sentences, then the topics that pushed each item's score most."""
+    frame, rules = scored.frame, scored.rules
+    terms = coldstart.terms(frame, rules.score)
+    topics, push = explain.topic_matrix(list(terms.columns), terms.to_numpy(),
+                                        explain.TERM_TOPIC.get)
+    if fitted is not None and len(frame):
+        top = scored.order[:EXPLAIN_SHAP_TOP]
+        shap_topics, shap_push = explain.topic_matrix(
+            fitted.features, fitted.contributions(frame.iloc[top], rules_subset(rules, top)),
+            explain.topic_of)
+        topics, push = _merge(topics, push, shap_topics, shap_push, top)
+    covered = explain.covered_topics(topics, rules.codes, rules.hits, rule_features(session))
+    by_features = explain.feature_reasons(frame, topics, push, covered)
+    return [list(r) + f for r, f in zip(rules.reasons, by_features)]
+
+
+@dataclass
+class _Subset:
+    codes: list[str]
+    hits: np.ndarray
+    score: np.ndarray
+
+
+def rules_subset(rules: Any, rows: np.ndarray) -> _Subset:
+    return _Subset(list(rules.codes), rules.hits[rows], np.asarray(rules.score)[rows])
+
+
+def _merge(topics: list[str], push: np.ndarray, shap_topics: list[str], shap_push: np.ndarray,
+           rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The blend's pushes for every row, replaced by SHAP's for ``rows``."""
+    union = sorted(set(topics) | set(shap_topics))
+    out = np.zeros((push.shape[0], len(union)))
+    index = {t: i for i, t in enumerate(union)}
+    out[:, [index[t] for t in topics]] = push
+    out[rows] = 0.0
+    out[np.ix_(rows, [index[t] for t in shap_topics])] = shap_push
+    return union, out
+
+
+def score_period(session: Session, date_from: dt.date | None, date_to: dt.date | None,
+                 created_by: str, store: bool = True) -> Scored:
+    """Score the items cleared in the period (default: everything) and store the run."""
+    started = utcnow()
+    frame = build_frame(session, date_from, date_to)
+    if len(frame):
+        days = frame["gd_date"].to_numpy("datetime64[D]")
+        date_from = date_from or days.min().astype(dt.date)
+        date_to = date_to or days.max().astype(dt.date)
+    scored = score_frame(session, frame, date_to)
+    if store:
+        scored.run = store_run(session, scored, date_from, date_to, created_by, started)
+    return scored
+
+
+def store_run(session: Session, scored: Scored, date_from: dt.date | None,
+              date_to: dt.date | None, created_by: str, started: dt.datetime) -> RiskRun:
+    rules = scored.rules
+    run = RiskRun(kind="score", rule_set_id=getattr(rules, "rule_set_id", None),
+                  model_id=scored.model.id if scored.model else None,
+                  period_from=date_from, period_to=date_to, items_scored=len(scored.frame),
+                  parameters={
+                      "method": "model" if scored.model else "cold_start",
+                      "model_version": scored.model.version if scored.model else None,
+                      "rule_set_version": getattr(rules, "version", None),
+                      "rules_engine": getattr(rules, "installed", True),
+                      "ranking": "expected short levy = probability x duty at stake",
+                      "explained_by_shap": min(EXPLAIN_SHAP_TOP, len(scored.frame))
+                      if scored.model else 0,
+                  },
+                  created_by=created_by, started_at=started)
+    session.add(run)
+    session.flush()
+    insert_scores(session, run.id, scored)
+    run.finished_at = utcnow()
+    session.flush()
+    return run
+
+
+def _money(values: np.ndarray) -> list[str]:
+    return [f"{v:.2f}" for v in np.round(np.nan_to_num(values, nan=0.0), 2).tolist()]
+
+
+def insert_scores(session: Session, run_id: int, scored: Scored) -> None:
+    """One RiskScore per item, in bulk: executemany on SQLite, COPY on PostgreSQL."""
+    n = len(scored.frame)
+    if n == 0:
+        return
+    hit_codes = scored.rules.rules_hit() if scored.rules.hits.shape[1] else [[]] * n
+    reasons = scored.reasons or [[] for _ in range(n)]
+    rows = zip([run_id] * n, scored.frame["item_id"].tolist(),
+               np.round(scored.probability, 8).tolist(),
+               np.round(np.asarray(scored.rules.score, dtype=np.float64), 8).tolist(),
+               _money(np.round(scored.expected)),
+               _money(scored.frame["duty_at_stake_pkr"].to_numpy(np.float64)),
+               [json.dumps(c) for c in hit_codes],
+               [json.dumps(r, ensure_ascii=False) for r in reasons])
+    columns = ("run_id, item_id, probability, rule_score, expected_short_levy_pkr, "
+               "duty_at_stake_pkr, rules_hit, reasons")
+    conn = session.connection()
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with driver.cursor() as cur, cur.copy(f"COPY risk_scores ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        driver.executemany(f"INSERT INTO risk_scores ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           rows)
+
+
+def ranked_table(scored: Scored) -> pd.DataFrame:
+    """The run's CSV: CSV_COLUMNS, best first (reasons joined with ' | ')."""
+    order = scored.order
+    frame = scored.frame
+    reasons = scored.reasons or [[] for _ in range(len(frame))]
+    return pd.DataFrame({
+        "gd_number": frame["gd_number"].to_numpy(object)[order],
+        "item_no": frame["item_no"].to_numpy()[order],
+        "score": np.round(scored.probability[order], 6),
+        "expected_short_levy_pkr": np.round(scored.expected[order]).astype(np.int64),
+        "reasons": [" | ".join(reasons[i]) for i in order.tolist()],
+    }, columns=list(CSV_COLUMNS))
+
+
+def latest_score(session: Session, item_id: int) -> Any:
+    """An item's latest score with its reasons (queries.ItemRisk), or None if never scored."""
+    from .queries import latest_item_risk
+    return latest_item_risk(session, [item_id]).get(item_id)
+
+
