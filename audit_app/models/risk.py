@@ -14,6 +14,8 @@ from sqlalchemy import (Float, ForeignKey, Index, LargeBinary, Numeric, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, JsonDoc, Money, utcnow
+from .trader import Importer
+from .user import User
 
 
 _LIVE_STATUS = text("status IN ('active', 'draft')")
@@ -154,6 +156,8 @@ class AuditProposal(Base):
 
     items: Mapped[list[AuditProposalItem]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan")
+    importer: Mapped[Importer] = relationship(lazy="joined", innerjoin=True)
+    decided_by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class AuditProposalItem(Base):

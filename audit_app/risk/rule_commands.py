@@ -182,7 +182,7 @@ def select_cmd(capacity: int, directorate: str | None, random_share: float, seed
     """Propose audits within capacity from the latest scores, grouped by importer."""
     from dataclasses import replace
 
-    from .selection import SelectionRequest, importer_names, select_audits
+    from .selection import SelectionRequest, select_audits
 
     session = get_session()
     request = _domain(lambda: SelectionRequest.parse({
@@ -191,13 +191,12 @@ def select_cmd(capacity: int, directorate: str | None, random_share: float, seed
     result = _domain(lambda: select_audits(session, replace(request, run_id=run_id),
                                            _console_user()))
     session.commit()
-    names = importer_names(session, {p.importer_id for p in result.proposals})
     click.echo(f"Selection run {result.run.id} from scoring run {result.score_run.id}: "
                f"{len(result.proposals)} proposals (seed {result.seed}); "
                f"{result.importers_ranked:,} importers ranked, {result.importers_skipped:,} "
                "skipped as already proposed.")
     for n, p in enumerate(result.proposals, start=1):
-        who = names[p.importer_id]
+        who = p.importer
         click.echo(f"{n:>3}. [{p.basis}] {who.name or ''} (NTN {who.ntn}) "
                    f"{p.directorate_code or '-'}: {p.reason}")
     for note in result.notes:
