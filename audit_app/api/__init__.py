@@ -7,7 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from . import declarations, intake  # noqa: F401  (register routes on bp)
+    from . import declarations, intake, risk  # noqa: F401  (register routes on bp)
     from ..auth import csrf
 
     csrf.exempt(bp)

@@ -10,8 +10,10 @@ from ..auth import current_token
 from ..auth.permissions import allowed
 from ..db import get_session
 from ..models import LEVY_COLUMNS, Declaration
+from ..risk.queries import latest_item_risk
 from ..services.declarations import get_declaration
 from . import bp
+from .risk import may_read_risk
 
 
 def declaration_json(d: Declaration) -> dict[str, Any]:
@@ -43,4 +45,10 @@ def read_declaration(gd_number: str):  # type: ignore[no-untyped-def]
     # may not); a machine token is already checked by the API's before_request hook.
     if current_token() is None and not allowed(current_user.role_set, "declarations.view"):
         abort(403, description="Your role does not allow this.")
-    return jsonify(declaration_json(get_declaration(get_session(), gd_number)))
+    declaration = get_declaration(get_session(), gd_number)
+    body = declaration_json(declaration)
+    if may_read_risk():  # each item's latest score, or null when not scored yet
+        risk = latest_item_risk(get_session(), [i.id for i in declaration.items])
+        for item, out in zip(declaration.items, body["items"]):
+            out["risk"] = risk[item.id].as_json() if item.id in risk else None
+    return jsonify(body)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..auth.service import create_user
 from ..intake.runner import import_file
 from ..models import Collectorate, Directorate, ImportBatch, Role, User
+from ..risk.rule_service import install_starter as install_starter_rules
 
 DEMO_PASSWORD = "pca-demo-2026"
 
@@ -99,6 +100,7 @@ def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
     for kind, name in (("tariff", "tariff.csv"), ("preferential", "preferential.csv"),
                        ("declarations", "declarations.csv"), ("outcomes", "outcomes.csv")):
         reports[kind] = import_file(session, kind, out_dir / name).as_dict()
+    install_starter_rules(session)  # version 1 of the risk rules, active
     return {"generated": summary, "imported": reports}
 
 

@@ -15,6 +15,7 @@ bp = Blueprint("web", __name__)
 # (endpoint, label, action that must be allowed) — the navigation each role sees.
 NAVIGATION: list[tuple[str, str, str]] = [
     ("declarations.browse", "Declarations", "declarations.view"),
+    ("risk.index", "Risk", "risk.view"),
 ]
 
 
@@ -48,10 +49,11 @@ def _navigation() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from . import declarations
+    from . import declarations, risk
 
     app.register_blueprint(bp)
     app.register_blueprint(declarations.bp)
+    app.register_blueprint(risk.bp)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
     app.add_template_filter(number, "number")

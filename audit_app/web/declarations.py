@@ -4,10 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
 from ..auth import permission_required
+from ..auth.permissions import allowed
 from ..db import get_session
 from ..errors import ValidationFailed
+from ..risk.queries import latest_item_risk
 from ..services.declarations import (SORTS, DeclarationFilters, get_declaration,
                                      search_declarations, version_changes)
 
@@ -65,5 +68,8 @@ def show(gd_number: str):  # type: ignore[no-untyped-def]
     declaration = get_declaration(get_session(), gd_number)
     history = {item.id: _in_file_order(version_changes(item.versions))
                for item in declaration.items}
+    # Scores and reasons only for the roles that select and audit (risk.view).
+    risk = (latest_item_risk(get_session(), [i.id for i in declaration.items])
+            if allowed(current_user.role_set, "risk.view") else None)
     return render_template("declarations/show.html", d=declaration, history=history,
-                           labels=FIELD_LABELS)
+                           labels=FIELD_LABELS, risk=risk)
