@@ -86,8 +86,9 @@ STARTER_RULES: tuple[dict[str, Any], ...] = (
           "{agent_hit_rate:pct} of {agent_audits:number} audited items", "0.15"),
     _rule("DT-SHORT-PAID", "OTHER", "Less duty paid than the tariff gives",
           "Duty and taxes paid are under 80% of what the tariff in force gives on the declared "
-          "facts, on an item where at least Rs 50,000 is due.",
-          "duty_paid_ratio < 0.8 and expected_duty_pkr >= 50000",
+          "facts, on an item where at least Rs 50,000 is due, and no concession is claimed to "
+          "explain it (a claimed SRO lowers the duty on purpose: CN- rules judge those).",
+          "duty_paid_ratio < 0.8 and expected_duty_pkr >= 50000 and not sro_claimed",
           "Duty paid {duty_paid_ratio:pct_below} below the {expected_duty_pkr:rupees} the "
           "tariff gives on the declared facts", "0.25"),
     _rule("OI-HIGH", "OVERINVOICING", "Unit value far above comparable imports",
