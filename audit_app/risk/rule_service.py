@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, selectinload
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Declaration, DeclarationItem, RiskRule, RiskRuleSet
-from .rule_language import RuleSyntaxError, compile_condition, compile_reason
+from .rule_language import RuleSyntaxError, compile_condition
+from .rule_reasons import compile_reason
 from .rules import RuleSetInvalid, active_rule_set, compile_rules, evaluate_rules, rule_errors
 
 FRAUD_KINDS = ("UNDERVALUATION", "MISCLASSIFICATION", "ORIGIN", "CONCESSION", "QUANTITY",

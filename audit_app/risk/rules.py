@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..errors import ValidationFailed
 from ..models import RiskRuleSet
-from .rule_language import (Condition, FrameView, ReasonTemplate, RuleSyntaxError,
-                            compile_condition, compile_reason)
+from .rule_language import Condition, FrameView, RuleSyntaxError, compile_condition
+from .rule_reasons import ReasonTemplate, compile_reason
 
 
 class RuleLike(Protocol):

@@ -16,7 +16,8 @@ from ..db import get_session
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..models import Directorate
 from ..risk import monitoring, queries, rule_service, selection
-from ..risk.rule_language import FORMATS, FUNCTIONS
+from ..risk.rule_language import FUNCTIONS
+from ..risk.rule_reasons import FORMATS
 from ..risk.rules import RuleSetInvalid, active_rule_set
 from ..risk.schema import FEATURES
 

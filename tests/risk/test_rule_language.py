@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit_app.risk.rule_language import (FrameView, RuleSyntaxError, compile_condition,
-                                          compile_reason)
+from audit_app.risk.rule_language import FrameView, RuleSyntaxError, compile_condition
+from audit_app.risk.rule_reasons import compile_reason
 
 NAN = np.nan
 
