@@ -12,7 +12,7 @@ from ..db import get_session
 from ..errors import ValidationFailed
 from ..risk.queries import latest_item_risk
 from ..services.declarations import (SORTS, DeclarationFilters, get_declaration,
-                                     search_declarations, version_changes)
+                                     item_history, search_declarations, version_changes)
 
 bp = Blueprint("declarations", __name__, url_prefix="/declarations")
 
@@ -66,7 +66,7 @@ def browse():  # type: ignore[no-untyped-def]
 @permission_required("declarations.view")
 def show(gd_number: str):  # type: ignore[no-untyped-def]
     declaration = get_declaration(get_session(), gd_number)
-    history = {item.id: _in_file_order(version_changes(item.versions))
+    history = {item.id: _in_file_order(version_changes(item_history(declaration, item)))
                for item in declaration.items}
     # Scores and reasons only for the roles that select and audit (risk.view).
     risk = (latest_item_risk(get_session(), [i.id for i in declaration.items])

@@ -49,6 +49,7 @@ def declarations(session) -> None:  # type: ignore[no-untyped-def]
             importer=polymers, agent="CHAL-0042", channel=("GREEN", "YELLOW", "RED")[n % 3],
             items=[{"hs_code": "39011000", "description": "LDPE granules, film grade",
                     "origin_country": "SA", "unit": "KG", "quantity": 1000 + 250 * n,
+                    "currency": "USD",
                     "invoice_value": Decimal(1120 + 280 * n), "exchange_rate": Decimal("278.50")}])
         if gd.gd_number == AMENDED:
             amend_item(session, gd, 1, invoice_value=Decimal(9_900), description="LDPE granules",
