@@ -136,6 +136,7 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
            OR declarations.channel <> excluded.channel
            OR declarations.importer_id <> excluded.importer_id
            OR coalesce(declarations.agent_id, -1) <> coalesce(excluded.agent_id, -1)""")
+    _analyze(conn, "declarations")  # it may have grown from nothing: plan with real numbers
     run(f"""UPDATE {STAGE} SET declaration_id = d.id, is_new_gd = 1 FROM declarations d
         WHERE {STAGE}.declaration_id IS NULL AND d.gd_number = {STAGE}.gd_number""")
 
@@ -156,6 +157,7 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
     # 5. Totals of GDs that existed before and changed; each amendment raised an item's version
     # by one, so a GD's amendments are the sum of (version - 1).
     if amended or new:
+        _analyze(conn, "declaration_items")
         run(f"""UPDATE declarations SET item_count = t.n, declared_value_pkr = t.value,
                 duty_paid_pkr = t.duty, amendment_count = t.amendments
             FROM (SELECT i.declaration_id AS declaration_id, count(*) AS n,
