@@ -43,13 +43,21 @@ def duplicate_keys(conn: Connection, limit: int = 200) -> list[tuple[str, int, l
 
 def inconsistent_headers(conn: Connection, limit: int = 200) -> list[tuple[str, str, list[int]]]:
     """GDs whose rows in this file disagree on a header field: (gd_number, field, lines)."""
+    def expr(field: str) -> str:
+        return f"coalesce({field}, '')" if field == "agent_code" else field
+    # One pass finds the GDs at fault (the common case is none); only those are looked at again.
+    flags = ", ".join(f"count(DISTINCT {expr(f)}) > 1" for f in HEADER)
+    faulty = conn.execute(text(
+        f"SELECT gd_number, {flags} FROM {STAGE} GROUP BY gd_number "
+        f"HAVING {' OR '.join(f'count(DISTINCT {expr(f)}) > 1' for f in HEADER)} "
+        f"LIMIT :limit"), {"limit": limit}).all()
     found: list[tuple[str, str, list[int]]] = []
-    for field in HEADER:
-        expr = f"coalesce({field}, '')" if field == "agent_code" else field
-        rows = conn.execute(text(
-            f"SELECT gd_number, min(line), max(line) FROM {STAGE} GROUP BY gd_number "
-            f"HAVING count(DISTINCT {expr}) > 1 LIMIT :limit"), {"limit": limit})
-        found.extend((g, field, [a, b]) for g, a, b in rows)
+    for gd_number, *differs in faulty:
+        first, last = conn.execute(text(
+            f"SELECT min(line), max(line) FROM {STAGE} WHERE gd_number = :gd"),
+            {"gd": gd_number}).one()
+        found.extend((gd_number, field, [first, last])
+                     for field, bad in zip(HEADER, differs) if bad)
     return found[:limit]
 
 

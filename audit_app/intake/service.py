@@ -111,6 +111,7 @@ def import_declaration_records(session: Session, records: Iterable[Any], batch: 
     report = ImportReport(batch_id=batch.id, kind="declarations")
     staging.create_stage(conn)
     stager = staging.Stager(conn)
+    finished = False
     try:
         for record in records:
             report.rows_read += 1
@@ -122,15 +123,23 @@ def import_declaration_records(session: Session, records: Iterable[Any], batch: 
             if collector.count and not skip_invalid:
                 continue  # the file fails anyway: keep reading only to report every problem
             stager.add(record.line, record.values, record.extras)
-        stager.flush()
+        stager.finish()
+        finished = True
         if collector.count and not skip_invalid:
             raise collector.error()
         staging.index_stage(conn)
         _check_keys_across_rows(conn, collector, rejects, skip_invalid)
         counts = merge.merge(conn, batch.id, now, stager.count - rejects.rows_from_stage)
+    except BaseException:
+        # The caller rolls back, which also removes the temporary table; only end a COPY that
+        # is still open so the connection can take the ROLLBACK.
+        if not finished:
+            stager.abort()
+        raise
+    else:
+        staging.drop_stage(conn)
     finally:
         rejects.close()
-        staging.drop_stage(conn)
     report.new, report.amended, report.unchanged = counts.new, counts.amended, counts.unchanged
     report.rejected = rejects.rows
     report.problems = collector.problems

@@ -152,3 +152,15 @@ def test_items_added_to_a_known_gd_update_its_totals_and_amendments_count(sessio
     assert gd.duty_paid_pkr == (55000 + 5610 + 61706 + 24086) + (56100 + 5610 + 61706 + 24086)
     item = gd.items[0]
     assert [v.data["cd_pkr"] for v in item_history(gd, item)] == ["56100", "56000", "55000"]
+
+
+def test_text_with_backslashes_tabs_and_line_breaks_is_kept_exactly(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    description = 'Valves\\fittings "DN50"\tcast iron\nfor water, 10\\N bar'
+    import_file(session, "declarations", write_csv(
+        tmp_path / "t.csv", [declaration_row(description=description, x_note="a\\tb")]))
+    item = session.scalar(select(DeclarationItem))
+    assert item.description == description
+    assert item.attributes == {"x_note": "a\\tb"}
+    again = import_file(session, "declarations", write_csv(
+        tmp_path / "t2.csv", [declaration_row(description=description, x_note="a\\tb")]))
+    assert again.unchanged == 1
