@@ -121,17 +121,20 @@ def score_cmd(date_from: dt.datetime | None, date_to: dt.datetime | None, out: P
               as_json: bool) -> None:
     """Score the cleared items of a period, store the run and write the ranking."""
     from ..db import get_session
-    from .scoring import ranked_table, score_period
+    from .scoring import score_period, write_csv
     session = get_session()
     started = time.perf_counter()
     scored = _service(lambda: score_period(session, _day(date_from), _day(date_to), _user()))
     session.commit()
-    stored = time.perf_counter()
-    ranked_table(scored).to_csv(out, index=False)
+    committed = time.perf_counter()
+    write_csv(scored, out)
+    steps = {**scored.seconds, "commit": round(committed - started - sum(scored.seconds.values()),
+                                               2),
+             "csv": round(time.perf_counter() - committed, 2)}
     summary = {"run_id": scored.run.id if scored.run else None, "items": len(scored.frame),
                "method": "model " + scored.model.version if scored.model else "cold start",
                "out": str(out), "seconds": round(time.perf_counter() - started, 2),
-               "seconds_to_store": round(stored - started, 2)}
+               "steps_seconds": steps}
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return

@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 MAX_FEATURE_REASONS = 3
-MIN_PUSH = 1e-6
+# A topic is worth a sentence only above these pushes: a term of the cold-start blend (a share
+# of probability) or a SHAP value (log-odds). Below them it is noise, not a reason.
+MIN_PUSH_BLEND = 0.05
+MIN_PUSH_SHAP = 0.1
 
 # feature -> topic (features of no topic, e.g. rule columns, give no sentence of their own)
 TOPIC_OF: dict[str, str] = {
@@ -82,26 +85,41 @@ def covered_topics(topics: Sequence[str], codes: Sequence[str], hits: np.ndarray
 
 
 def feature_reasons(frame: pd.DataFrame, topics: list[str], push: np.ndarray,
-                    covered: np.ndarray | None = None) -> list[list[str]]:
-    """Up to MAX_FEATURE_REASONS sentences per row, strongest push first."""
+                    covered: np.ndarray | None = None,
+                    min_push: float | np.ndarray = MIN_PUSH_BLEND) -> list[list[str]]:
+    """Up to MAX_FEATURE_REASONS sentences per row, strongest push first.
+
+    ``min_push`` is one threshold, or one per row (SHAP rows and blend rows differ in scale).
+    Rows without a topic above it share one empty list (most rows of a large run).
+    """
     n = len(frame)
+    empty: list[str] = []
+    out = [empty] * n
     if n == 0 or not topics:
-        return [[] for _ in range(n)]
-    usable = push > MIN_PUSH
+        return out
+    threshold = np.broadcast_to(np.asarray(min_push, dtype=np.float64), (n,))[:, None]
+    usable = push >= threshold
     if covered is not None:
         usable &= ~covered
+    rows = np.flatnonzero(usable.any(axis=1))
+    if rows.size == 0:
+        return out
+    usable, push = usable[rows], push[rows]
     k = min(MAX_FEATURE_REASONS, len(topics))
     order = np.argsort(np.where(usable, -push, np.inf), axis=1, kind="stable")[:, :k]
     picked = np.take_along_axis(usable, order, axis=1)
+    sub = frame.iloc[rows]
     columns: list[np.ndarray] = []
     for slot in range(k):
-        texts = np.full(n, None, dtype=object)
+        texts = np.full(rows.size, None, dtype=object)
         for t, topic in enumerate(topics):
-            rows = np.flatnonzero(picked[:, slot] & (order[:, slot] == t))
-            if rows.size:
-                texts[rows] = render(topic, frame.iloc[rows])
+            at = np.flatnonzero(picked[:, slot] & (order[:, slot] == t))
+            if at.size:
+                texts[at] = render(topic, sub.iloc[at])
         columns.append(texts)
-    return [[x for x in texts if x is not None] for texts in zip(*columns)]
+    for i, texts in zip(rows.tolist(), zip(*columns)):
+        out[i] = [x for x in texts if x is not None]
+    return out
 
 
 # --------------------------------------------------------------------------- sentences
@@ -244,4 +262,7 @@ def render(topic: str, rows: pd.DataFrame) -> list[str]:
     if topic.startswith("x_"):
         return [f"{topic} = {v}" for v in rows[topic].tolist()]
     sentence = SENTENCES[topic]
-    return [sentence(r) for r in rows[list(_NEEDS[topic])].to_dict("records")]
+    names = _NEEDS[topic]
+    # Column lists zipped into small dicts: far cheaper than DataFrame.to_dict per row.
+    columns = [rows[c].tolist() for c in names]
+    return [sentence(dict(zip(names, values))) for values in zip(*columns)]

@@ -77,6 +77,16 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
+def _prefixes(codes: np.ndarray, width: int) -> np.ndarray:
+    return np.asarray([str(c)[:width] for c in codes], dtype=object)
+
+
+def _prefix_ids(ids: np.ndarray, codes: np.ndarray,
+                width: int) -> tuple[np.ndarray, np.ndarray]:
+    prefix_id, prefixes = _codes(np.asarray([str(c)[:width] for c in codes], dtype=object))
+    return prefix_id[ids], prefixes
+
+
 def frame_from_raw(raw: RawData) -> pd.DataFrame:
     rows, target = raw.items, raw.target
     if not target.any():
@@ -84,13 +94,14 @@ def frame_from_raw(raw: RawData) -> pd.DataFrame:
     day = rows["gd_day"].to_numpy(np.int64)
     month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     hs_text = rows["hs_code"].to_numpy(object)
-    hs, _ = _codes(hs_text)
-    heading, _ = _codes(np.asarray([h[:4] for h in hs_text], dtype=object))
-    chapter, chapters = _codes(np.asarray([h[:2] for h in hs_text], dtype=object))
+    hs, hs_codes = _codes(hs_text)
+    # Headings and chapters from the few distinct codes, not from a million strings.
+    heading = _prefix_ids(hs, hs_codes, 4)[0]
+    chapter, chapters = _prefix_ids(hs, hs_codes, 2)
     origin, _ = _codes(rows["origin_country"].to_numpy(object))
     unit, _ = _codes(rows["unit"].to_numpy(object))
 
-    t = rows.loc[target].reset_index(drop=True)
+    t = rows if target.all() else rows.loc[target].reset_index(drop=True)
     out = pd.DataFrame({
         "item_id": t["item_id"], "gd_number": t["gd_number"], "item_no": t["item_no"],
         "gd_date": (t["gd_day"].to_numpy(np.int64)).astype("datetime64[D]"),
@@ -98,8 +109,8 @@ def frame_from_raw(raw: RawData) -> pd.DataFrame:
         "directorate": _lookup(t["collectorate"].to_numpy(object), raw.directorates),
         "channel": t["channel"], "importer_id": t["importer_id"],
         "importer_ntn": t["importer_ntn"], "agent_code": t["agent_code"],
-        "hs_code": t["hs_code"], "chapter": t["hs_code"].str[:2],
-        "heading": t["hs_code"].str[:4], "description": t["description"],
+        "hs_code": t["hs_code"], "chapter": _prefixes(hs_codes, 2)[hs[target]],
+        "heading": _prefixes(hs_codes, 4)[hs[target]], "description": t["description"],
         "origin_country": t["origin_country"], "export_country": t["export_country"],
         "quantity": t["quantity"], "unit": t["unit"], "gross_weight_kg": t["gross_weight_kg"],
         "currency": t["currency"],
@@ -113,12 +124,12 @@ def frame_from_raw(raw: RawData) -> pd.DataFrame:
         out[name] = values
 
     tariff = TariffTable(raw.tariff)
-    fit = description_fit(rows["description"].to_numpy(object), hs_text, month, target,
+    fit = description_fit(rows["description"].to_numpy(object), hs, hs_codes, month, target,
                           raw.tariff["hs_code"].to_numpy(object),
                           raw.tariff["description"].to_numpy(object), HISTORY_MONTHS)
     t_day = day[target]
-    declared_row = tariff.row_in_force(tariff.code_ids(t["hs_code"].to_numpy(object)), t_day)
-    best_row = tariff.row_in_force(tariff.code_ids(fit.best_code), t_day)
+    declared_row = tariff.row_in_force(tariff.code_ids(hs_codes, hs[target]), t_day)
+    best_row = tariff.row_in_force(tariff.code_ids(fit.codes, fit.best_id), t_day)
     mfn, best = tariff.rates_for(declared_row), tariff.rates_for(best_row)
     out["desc_best_code"] = fit.best_code
     out["desc_fit_declared"] = fit.fit_declared

@@ -72,8 +72,11 @@ class TariffTable:
         self.rates = tariff[[f"{lv}_e4" for lv in LEVIES]].to_numpy(np.int64)[order]
         self.description = tariff["description"].to_numpy(object)[order]
 
-    def code_ids(self, hs_codes: np.ndarray) -> IntArray:
-        return pd.Series(hs_codes).map(self.codes).fillna(-1).to_numpy(np.int64)
+    def code_ids(self, codes: np.ndarray, ids: IntArray | None = None) -> IntArray:
+        """Tariff code ids of ``codes`` (-1: not in the tariff); with ``ids``, of codes[ids]
+        (distinct codes looked up once)."""
+        table = np.asarray([self.codes.get(c, -1) for c in codes.tolist()], dtype=np.int64)
+        return table if ids is None else table[ids]
 
     def row_in_force(self, code_id: IntArray, day: IntArray) -> IntArray:
         """Index of the latest row with valid_from <= day for the code, or -1."""

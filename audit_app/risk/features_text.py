@@ -44,29 +44,37 @@ def normalise(text: str) -> str:
 
 @dataclass
 class DescriptionFit:
+    codes: np.ndarray          # the code space: the rows' codes, then tariff-only codes
+    best_id: np.ndarray        # index into `codes` of the best-fitting code per target row
     best_code: np.ndarray      # object: best-fitting PCT code per target row
     fit_declared: np.ndarray   # float
     fit_best: np.ndarray       # float
     better: np.ndarray         # bool
 
 
-def description_fit(description: np.ndarray, hs_code: np.ndarray, month: np.ndarray,
-                    target: np.ndarray, tariff_codes: np.ndarray, tariff_text: np.ndarray,
-                    window: int) -> DescriptionFit:
-    """Fit of each target row's description to its code, from rows (all) before its month."""
+def description_fit(description: np.ndarray, code_id: np.ndarray, row_codes: np.ndarray,
+                    month: np.ndarray, target: np.ndarray, tariff_codes: np.ndarray,
+                    tariff_text: np.ndarray, window: int) -> DescriptionFit:
+    """Fit of each target row's description to its code, from rows (all) before its month.
+
+    ``code_id`` numbers each row's PCT code in ``row_codes`` (its distinct codes).
+    """
     raw_id, raw = pd.factorize(pd.Series(description, dtype=object))
     norm_codes, norm_of_raw = np.unique(
         np.asarray([normalise(str(d)) for d in raw], dtype=object).astype(str),
         return_inverse=True)
     desc_id = norm_of_raw.ravel()[raw_id]
-    codes = np.unique(np.concatenate([hs_code, tariff_codes]).astype(str))
-    code_id = np.searchsorted(codes, hs_code.astype(str))
+    known = set(row_codes.tolist())
+    codes = np.asarray([*row_codes.tolist(),
+                        *sorted({c for c in tariff_codes.tolist() if c not in known})],
+                       dtype=object)
+    position = {c: i for i, c in enumerate(codes.tolist())}
     n_desc, n_codes = len(norm_codes), len(codes)
     desc_vec = _VECTORIZER.transform(norm_codes)
     tariff_vec = sparse.csr_matrix((n_codes, desc_vec.shape[1]))
     if len(tariff_codes):
         texts = pd.Series(tariff_text).map(normalise).to_numpy(object)
-        rows = np.searchsorted(codes, tariff_codes.astype(str))
+        rows = np.asarray([position[c] for c in tariff_codes.tolist()], dtype=np.int64)
         tariff_vec = normalize(sparse.csr_matrix(
             (np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(n_codes, len(rows)))
             @ _VECTORIZER.transform(texts))
@@ -78,7 +86,7 @@ def description_fit(description: np.ndarray, hs_code: np.ndarray, month: np.ndar
 
     t_rows = np.flatnonzero(target)
     t_desc, t_code, t_month = desc_id[t_rows], code_id[t_rows], month[t_rows]
-    best_code = np.empty(len(t_rows), dtype=object)
+    best_id = np.zeros(len(t_rows), dtype=np.int64)
     fit_declared = np.zeros(len(t_rows))
     fit_best = np.zeros(len(t_rows))
     for t in np.unique(t_month):
@@ -98,12 +106,12 @@ def description_fit(description: np.ndarray, hs_code: np.ndarray, month: np.ndar
         best, top = best_of[local], top_of[local]
         # A tie goes to the declared code: only a strictly better fit is evidence.
         keep = top <= declared + 1e-9
-        best_code[in_month] = np.where(keep, codes[t_code[in_month]], codes[best])
+        best_id[in_month] = np.where(keep, t_code[in_month], best)
         fit_declared[in_month] = declared
         fit_best[in_month] = np.where(keep, declared, top)
     better = (fit_best - fit_declared >= BETTER_MARGIN) & (fit_best >= MIN_BEST_FIT)
-    return DescriptionFit(best_code, np.clip(fit_declared, 0, 1), np.clip(fit_best, 0, 1),
-                          better)
+    return DescriptionFit(codes, best_id, codes[best_id], np.clip(fit_declared, 0, 1),
+                          np.clip(fit_best, 0, 1), better)
 
 
 def _best(vectors: sparse.csr_matrix, profile: sparse.csr_matrix,

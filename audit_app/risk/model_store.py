@@ -153,8 +153,10 @@ def activate_version(session: Session, version: str) -> RiskModel:
     """Make ``version`` the active model after checking that it loads; others are retired."""
     row = get_model(session, version)
     load(row)  # raises ModelCorrupt before anything changes
+    # Lock the active row (PostgreSQL) so that two activations queue rather than both win.
     for other in session.scalars(select(RiskModel).where(RiskModel.status == "active",
-                                                         RiskModel.id != row.id)):
+                                                         RiskModel.id != row.id)
+                                 .with_for_update()):
         other.status = "retired"
     session.flush()
     row.status = "active"

@@ -12,13 +12,15 @@ SQLite, COPY on PostgreSQL); services flush, the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -43,6 +45,12 @@ class Scored:
     model: RiskModel | None = None
     reasons: list[list[str]] = field(default_factory=list)
     run: RiskRun | None = None
+    seconds: dict[str, float] = field(default_factory=dict)   # per step, for operators
+
+    def lap(self, step: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[step] = round(now - started, 2)
+        return now
 
 
 def rank(expected: np.ndarray, probability: np.ndarray, item_id: np.ndarray) -> np.ndarray:
@@ -59,7 +67,9 @@ def probabilities(frame: pd.DataFrame, rules: Any, fitted: Fitted | None) -> np.
 def score_frame(session: Session, frame: pd.DataFrame, on: dt.date | None,
                 with_reasons: bool = True) -> Scored:
     """Score a feature frame with the active rule set and model (cold start without one)."""
+    started = time.perf_counter()
     rules = apply_rules(session, frame, on)
+    rules_done = time.perf_counter()
     row = active_model(session)
     fitted = load(row) if row is not None else None  # ModelCorrupt: nothing is stored
     probability = probabilities(frame, rules, fitted)
@@ -67,8 +77,11 @@ def score_frame(session: Session, frame: pd.DataFrame, on: dt.date | None,
     expected = probability * stake
     order = rank(expected, probability, frame["item_id"].to_numpy())
     scored = Scored(frame, rules, probability, expected, order, row)
+    scored.seconds["rules"] = round(rules_done - started, 2)
+    mark = scored.lap("model", rules_done)
     if with_reasons:
         scored.reasons = reasons(session, scored, fitted)
+        scored.lap("reasons", mark)
     return scored
 
 
@@ -78,15 +91,21 @@ def reasons(session: Session, scored: Scored, fitted: Fitted | None) -> list[lis
     terms = coldstart.terms(frame, rules.score)
     topics, push = explain.topic_matrix(list(terms.columns), terms.to_numpy(),
                                         explain.TERM_TOPIC.get)
+    min_push = np.full(len(frame), explain.MIN_PUSH_BLEND)
     if fitted is not None and len(frame):
         top = scored.order[:EXPLAIN_SHAP_TOP]
         shap_topics, shap_push = explain.topic_matrix(
             fitted.features, fitted.contributions(frame.iloc[top], rules_subset(rules, top)),
             explain.topic_of)
         topics, push = _merge(topics, push, shap_topics, shap_push, top)
+        min_push[top] = explain.MIN_PUSH_SHAP
     covered = explain.covered_topics(topics, rules.codes, rules.hits, rule_features(session))
-    by_features = explain.feature_reasons(frame, topics, push, covered)
-    return [list(r) + f for r, f in zip(rules.reasons, by_features)]
+    by_features = explain.feature_reasons(frame, topics, push, covered, min_push)
+    out = list(rules.reasons)
+    for i, extra in enumerate(by_features):
+        if extra:
+            out[i] = out[i] + extra
+    return out
 
 
 @dataclass
@@ -115,15 +134,19 @@ def _merge(topics: list[str], push: np.ndarray, shap_topics: list[str], shap_pus
 def score_period(session: Session, date_from: dt.date | None, date_to: dt.date | None,
                  created_by: str, store: bool = True) -> Scored:
     """Score the items cleared in the period (default: everything) and store the run."""
-    started = utcnow()
+    started, clock = utcnow(), time.perf_counter()
     frame = build_frame(session, date_from, date_to)
+    features_seconds = round(time.perf_counter() - clock, 2)
     if len(frame):
         days = frame["gd_date"].to_numpy("datetime64[D]")
         date_from = date_from or days.min().astype(dt.date)
         date_to = date_to or days.max().astype(dt.date)
     scored = score_frame(session, frame, date_to)
+    scored.seconds = {"features": features_seconds, **scored.seconds}
     if store:
+        clock = time.perf_counter()
         scored.run = store_run(session, scored, date_from, date_to, created_by, started)
+        scored.lap("store", clock)
     return scored
 
 
@@ -151,8 +174,14 @@ def store_run(session: Session, scored: Scored, date_from: dt.date | None,
     return run
 
 
-def _money(values: np.ndarray) -> list[str]:
-    return [f"{v:.2f}" for v in np.round(np.nan_to_num(values, nan=0.0), 2).tolist()]
+def _json_lists(lists: list[list[str]]) -> list[str]:
+    """JSON arrays of strings, built with the json module's C string encoder (3x json.dumps)."""
+    return ["[" + ",".join(map(encode_basestring, x)) + "]" if x else "[]" for x in lists]
+
+
+def _money(values: np.ndarray) -> list[float]:
+    # Rupees to the paisa; the driver hands them to NUMERIC(18, 2) columns.
+    return np.round(np.nan_to_num(values, nan=0.0), 2).tolist()
 
 
 def insert_scores(session: Session, run_id: int, scored: Scored) -> None:
@@ -161,14 +190,13 @@ def insert_scores(session: Session, run_id: int, scored: Scored) -> None:
     if n == 0:
         return
     hit_codes = scored.rules.rules_hit() if scored.rules.hits.shape[1] else [[]] * n
-    reasons = scored.reasons or [[] for _ in range(n)]
+    reasons = scored.reasons or [[]] * n
     rows = zip([run_id] * n, scored.frame["item_id"].tolist(),
                np.round(scored.probability, 8).tolist(),
                np.round(np.asarray(scored.rules.score, dtype=np.float64), 8).tolist(),
                _money(np.round(scored.expected)),
                _money(scored.frame["duty_at_stake_pkr"].to_numpy(np.float64)),
-               [json.dumps(c) for c in hit_codes],
-               [json.dumps(r, ensure_ascii=False) for r in reasons])
+               _json_lists(hit_codes), _json_lists(reasons))
     columns = ("run_id, item_id, probability, rule_score, expected_short_levy_pkr, "
                "duty_at_stake_pkr, rules_hit, reasons")
     conn = session.connection()
@@ -178,15 +206,22 @@ def insert_scores(session: Session, run_id: int, scored: Scored) -> None:
             for row in rows:
                 copy.write_row(row)
     else:
-        driver.executemany(f"INSERT INTO risk_scores ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           rows)
+        # A page cache that holds the table's indexes while a million rows go in (the
+        # expected-levy index is filled in random order); the connection's default afterwards.
+        default = driver.execute("PRAGMA cache_size").fetchone()[0]
+        driver.execute("PRAGMA cache_size = -262144")  # 256 MB
+        try:
+            driver.executemany(
+                f"INSERT INTO risk_scores ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        finally:
+            driver.execute(f"PRAGMA cache_size = {int(default)}")
 
 
 def ranked_table(scored: Scored) -> pd.DataFrame:
-    """The run's CSV: CSV_COLUMNS, best first (reasons joined with ' | ')."""
+    """The run's ranking: CSV_COLUMNS, best first (reasons joined with ' | ')."""
     order = scored.order
     frame = scored.frame
-    reasons = scored.reasons or [[] for _ in range(len(frame))]
+    reasons = scored.reasons or [[]] * len(frame)
     return pd.DataFrame({
         "gd_number": frame["gd_number"].to_numpy(object)[order],
         "item_no": frame["item_no"].to_numpy()[order],
@@ -194,6 +229,37 @@ def ranked_table(scored: Scored) -> pd.DataFrame:
         "expected_short_levy_pkr": np.round(scored.expected[order]).astype(np.int64),
         "reasons": [" | ".join(reasons[i]) for i in order.tolist()],
     }, columns=list(CSV_COLUMNS))
+
+
+def _csv_field(text: str) -> str:
+    """RFC 4180: quoted when it holds a comma, quote or line break; quotes doubled."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_csv(scored: Scored, path: str | Path) -> int:
+    """Write the ranking CSV (CSV_COLUMNS, best first); returns the number of rows.
+
+    Lines are built directly (a reason list is always quoted, a GD number only when it has
+    to be): the csv module costs several seconds more on a million rows."""
+    order = scored.order.tolist()
+    frame = scored.frame
+    reasons = scored.reasons or [[]] * len(frame)
+    gd = [_csv_field(str(g)) for g in frame["gd_number"].to_numpy(object)[scored.order]]
+    item_no = frame["item_no"].to_numpy()[scored.order].tolist()
+    score = np.round(scored.probability[scored.order], 6).tolist()
+    expected = np.round(scored.expected[scored.order]).astype(np.int64).tolist()
+    joined = [" | ".join(reasons[i]).replace('"', '""') for i in order]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(",".join(CSV_COLUMNS) + "\r\n")
+        for start in range(0, len(order), 100_000):
+            end = start + 100_000
+            f.write("".join(
+                f'{g},{n},{p:.6f},{e},"{r}"\r\n' if r else f"{g},{n},{p:.6f},{e},\r\n"
+                for g, n, p, e, r in zip(gd[start:end], item_no[start:end], score[start:end],
+                                         expected[start:end], joined[start:end])))
+    return len(order)
 
 
 def latest_score(session: Session, item_id: int) -> Any:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +25,13 @@ SEED = 5
 _CACHE: dict[tuple[int, int], Path] = {}
 
 
-@cache
-def _generated_dir(base: str, items: int, seed: int) -> Path:
-    out = Path(base) / f"demo-{items}-{seed}"
-    generate(out, items=items, seed=seed)
-    return out
-
-
 def generated_files(tmp_factory: Any, items: int = ITEMS, seed: int = SEED) -> Path:
     """The demo files, generated once per test session."""
     key = (items, seed)
     if key not in _CACHE:
-        _CACHE[key] = _generated_dir(str(tmp_factory.mktemp("demo")), items, seed)
+        out = tmp_factory.mktemp("demo") / f"demo-{items}-{seed}"
+        generate(out, items=items, seed=seed)
+        _CACHE[key] = out
     return _CACHE[key]
 
 
@@ -104,7 +97,8 @@ def hand_made(session: Session, tmp: Path, rows: list[dict[str, Any]],
         for code, (text, *figures) in TARIFF.items():
             w.writerow((code, text, VALID_FROM, *figures))
     with open(tmp / "declarations.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=DECLARATIONS_HEADER)
+        extra = sorted({k for r in rows for k in r if k.startswith("x_")})
+        w = csv.DictWriter(f, fieldnames=[*DECLARATIONS_HEADER, *extra])
         w.writeheader()
         w.writerows(rows)
     import_file(session, "tariff", tmp / "tariff.csv")
@@ -118,7 +112,3 @@ def hand_made(session: Session, tmp: Path, rows: list[dict[str, Any]],
         import_file(session, "outcomes", tmp / "outcomes.csv")
     session.commit()
 
-
-def copy_files(files: Path, dest: Path) -> Path:
-    shutil.copytree(files, dest)
-    return dest

@@ -95,6 +95,27 @@ def test_a_description_that_fits_a_dearer_heading_is_flagged(session, tmp_path) 
     assert mis["_stake_kind"] == "MISCLASSIFICATION"
 
 
+def test_x_attributes_become_columns_and_model_inputs(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from audit_app.risk.model import feature_lists
+    from audit_app.risk.rule_hits import NoRules
+    rows = [item(f"GD-{i}", JULY, "39011000", "LDPE GRANULES", 100, 50000, unit="KG")
+            | {"x_container": ("20FT", "40FT", "")[i % 3], "x_declared_by_shipper_kg": str(i)}
+            for i in range(6)]
+    hand_made(session, tmp_path, rows)
+    frame = build_frame(session)
+    assert frame["x_container"].tolist() == ["20FT", "40FT", ""] * 2
+    assert frame["x_declared_by_shipper_kg"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    features, categorical = feature_lists(frame, NoRules(len(frame)))
+    assert "x_declared_by_shipper_kg" in features and "x_container" in categorical
+
+
+def test_an_empty_period_gives_an_empty_frame(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert len(build_frame(session)) == 0  # no declarations at all
+    hand_made(session, tmp_path, [item("GD-1", JULY, "39011000", "LDPE", 10, 500, unit="KG")])
+    frame = build_frame(session, dt.date(2020, 1, 1), dt.date(2020, 1, 31))
+    assert len(frame) == 0 and set(FEATURES) <= set(frame.columns)
+
+
 def test_trader_history_counts_only_what_was_known_before(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     day = dt.date(2025, 3, 3)
     rows = [item(f"GD-{i}", day + dt.timedelta(days=i), "39011000", "LDPE GRANULES", 100, 50000,

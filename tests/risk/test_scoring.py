@@ -113,3 +113,11 @@ def test_reasons_quote_the_numbers_and_skip_what_a_rule_said() -> None:
     assert explain.feature_reasons(frame, topics, push, covered) == [
         ["Importer's earlier audits found short levy in 7 of 9"]]
     assert json.dumps(out)  # stored as JSON
+
+
+def test_scoring_an_empty_period_stores_an_empty_run(session, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    import_generated(session, generated_files(tmp_path_factory))
+    scored = score_period(session, dt.date(2020, 1, 1), dt.date(2020, 1, 31), "analyst")
+    session.commit()
+    assert len(scored.frame) == 0 and scored.run.items_scored == 0
+    assert list(scoring.ranked_table(scored).columns) == list(scoring.CSV_COLUMNS)
