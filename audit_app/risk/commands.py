@@ -174,7 +174,7 @@ def _evaluate_own(cut: dt.datetime | None, seed: int, as_json: bool) -> None:
                    "KCS benchmark (spec/data-formats.md, section 6)")
 @click.option("--cut", type=DATE, default=None,
               help="own: first clearance date of the test part [default: latest 30%].")
-@click.option("--data-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               envvar="PCA_KCS_DIR", default=DEFAULT_KCS_DIR, show_default=True,
               help="Folder holding the three KCS files (env: PCA_KCS_DIR).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -187,6 +187,9 @@ def evaluate_cmd(dataset: str, cut: dt.datetime | None, data_dir: Path, seed: in
         return
     from .kcs import evaluate_kcs  # lightgbm is heavy: load it only for this command
 
+    if not data_dir.is_dir():  # checked here: evaluating own data needs no KCS folder
+        raise click.BadParameter(f"directory {str(data_dir)!r} does not exist "
+                                 "(set PCA_KCS_DIR or --data-dir)", param_hint="--data-dir")
     result = evaluate_kcs(data_dir, seed=seed)
     if as_json:
         click.echo(json.dumps(result, indent=2))
