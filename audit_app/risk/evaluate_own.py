@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import AuditOutcome, Declaration, DeclarationItem
+from ..models import AuditOutcome
 from . import coldstart, metrics
 from .model import FRACTIONS, fit, ranking_metrics
 from .model_store import TrainingDataError, labels_until, training_frame

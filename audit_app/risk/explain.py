@@ -34,14 +34,17 @@ TOPIC_OF: dict[str, str] = {
                      "duty_rate_gap"), "classification"),
     **dict.fromkeys(("fta_claimed", "fta_rate_exists", "shipped_via_third_country", "fta_code"),
                     "origin"),
-    **dict.fromkeys(("sro_claimed", "sro_ref", "importer_chapter_share"), "concession"),
+    # The importer's line of business: what a concession claim is judged against, and what
+    # makes goods of an unusual chapter a signal.
+    **dict.fromkeys(("sro_claimed", "sro_ref", "importer_chapter_share", "chapter"),
+                    "concession"),
     **dict.fromkeys(("importer_audits", "importer_hit_rate"), "importer_history"),
     **dict.fromkeys(("agent_audits", "agent_hit_rate"), "agent_history"),
     **dict.fromkeys(("duty_paid_ratio", "expected_duty_pkr", "duty_paid_pkr"), "duty"),
     "importer_items_before": "importer_volume",
     **dict.fromkeys(("declared_value_pkr", "assessed_value_pkr", "duty_at_stake_pkr"), "value"),
     "channel": "channel", "collectorate": "place", "directorate": "place",
-    "chapter": "chapter", "origin_country": "origin_country", "currency": "currency",
+    "origin_country": "origin_country", "currency": "currency",
     "unit": "unit",
 }
 # cold-start blend term -> topic
@@ -109,7 +112,7 @@ def feature_reasons(frame: pd.DataFrame, topics: list[str], push: np.ndarray,
     order = np.argsort(np.where(usable, -push, np.inf), axis=1, kind="stable")[:, :k]
     picked = np.take_along_axis(usable, order, axis=1)
     sub = frame.iloc[rows]
-    columns: list[np.ndarray] = []
+    columns = []
     for slot in range(k):
         texts = np.full(rows.size, None, dtype=object)
         for t, topic in enumerate(topics):
@@ -117,14 +120,17 @@ def feature_reasons(frame: pd.DataFrame, topics: list[str], push: np.ndarray,
             if at.size:
                 texts[at] = render(topic, sub.iloc[at])
         columns.append(texts)
-    for i, texts in zip(rows.tolist(), zip(*columns)):
-        out[i] = [x for x in texts if x is not None]
+    for i, row_texts in zip(rows.tolist(), zip(*columns)):
+        out[i] = [x for x in row_texts if x is not None]
     return out
 
 
 # --------------------------------------------------------------------------- sentences
 
 def pct(x: float) -> str:
+    # 0.9991 is "99.9%", not a misleading "100%"; 0.0004 is "0.04%", not "0%".
+    if 0 < x < 0.01 or 0.995 <= x < 1:
+        return f"{x * 100:.2g}%" if x < 0.01 else f"{x * 100:.1f}%"
     return f"{x * 100:.0f}%"
 
 
@@ -194,8 +200,12 @@ def _origin(r: dict) -> str:
 
 def _concession(r: dict) -> str:
     share = r["importer_chapter_share"]
-    line = (f"only {pct(share)} of the importer's earlier items are in chapter {r['chapter']}"
-            if np.isfinite(share) else "the importer has no earlier imports")
+    if not np.isfinite(share):
+        line = "the importer has no earlier imports"
+    elif share < 0.5:
+        line = f"only {pct(share)} of the importer's earlier items are in chapter {r['chapter']}"
+    else:
+        line = f"chapter {r['chapter']} is the importer's usual line ({pct(share)} of its items)"
     if r["sro_claimed"]:
         return f"Concession {r['sro_ref']} claimed; {line}"
     return f"Goods of chapter {r['chapter']}: {line}"
@@ -210,15 +220,17 @@ def _history(who: str, audits_col: str, hits_col: str) -> Callable[[dict], str]:
     return sentence
 
 
-def _duty(r: dict) -> str:
+def _duty(r: dict) -> str | None:
     ratio = r["duty_paid_ratio"]
     if not np.isfinite(ratio):
         return f"No tariff rate in force for {pct_code(r['hs_code'])} on the clearance date"
+    if abs(ratio - 1) < 0.005:
+        return None  # paid as the tariff says: nothing an auditor needs to read
     return (f"Duty paid {rupees(r['duty_paid_pkr'])} is {pct(ratio)} of the "
             f"{rupees(r['expected_duty_pkr'])} the tariff gives on the declared facts")
 
 
-SENTENCES: dict[str, Callable[[dict], str]] = {
+SENTENCES: dict[str, Callable[[dict], str | None]] = {
     "price": _price, "weight": _weight, "classification": _classification,
     "origin": _origin, "concession": _concession,
     "importer_history": _history("Importer", "importer_audits", "_importer_hits"),
@@ -231,7 +243,6 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
                         f"{rupees(r['duty_at_stake_pkr'])}"),
     "channel": lambda r: f"Cleared through the {r['channel']} channel",
     "place": lambda r: f"Cleared at {r['collectorate']}",
-    "chapter": lambda r: f"Goods of chapter {r['chapter']}",
     "origin_country": lambda r: f"Origin {r['origin_country']}",
     "currency": lambda r: f"Invoiced in {r['currency']}",
     "unit": lambda r: f"Quantity declared in {r['unit']}",
@@ -252,13 +263,13 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "duty": ("duty_paid_ratio", "hs_code", "duty_paid_pkr", "expected_duty_pkr"),
     "importer_volume": ("importer_items_before",),
     "value": ("declared_value_pkr", "duty_at_stake_pkr"),
-    "channel": ("channel",), "place": ("collectorate",), "chapter": ("chapter",),
+    "channel": ("channel",), "place": ("collectorate",),
     "origin_country": ("origin_country",), "currency": ("currency",), "unit": ("unit",),
 }
 
 
-def render(topic: str, rows: pd.DataFrame) -> list[str]:
-    """The topic's sentence for each row of ``rows``."""
+def render(topic: str, rows: pd.DataFrame) -> list[str | None]:
+    """The topic's sentence for each row of ``rows`` (None: nothing worth saying)."""
     if topic.startswith("x_"):
         return [f"{topic} = {v}" for v in rows[topic].tolist()]
     sentence = SENTENCES[topic]

@@ -80,6 +80,7 @@ class _Sql:
 
     def chunks(self, sql: str, params: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
         raw = self.conn.connection.driver_connection
+        assert raw is not None  # a live connection inside the session's transaction
         if self.pg:  # server-side cursor: the client never holds the whole result twice
             cursor = raw.cursor(name="pca_risk_features")
         else:
@@ -167,8 +168,10 @@ def _items(sql: _Sql, history_from: dt.date, date_to: dt.date) -> pd.DataFrame:
 
 def _with_parties(sql: _Sql, items: pd.DataFrame) -> pd.DataFrame:
     """NTNs and agent codes: read once per importer or agent and mapped onto the items."""
-    importers = dict(sql.conn.exec_driver_sql("SELECT id, ntn FROM importers").fetchall())
-    agents = dict(sql.conn.exec_driver_sql("SELECT id, code FROM clearing_agents").fetchall())
+    importers: dict[Any, str] = dict(
+        sql.conn.exec_driver_sql("SELECT id, ntn FROM importers").fetchall())  # type: ignore[arg-type]
+    agents: dict[Any, str] = dict(
+        sql.conn.exec_driver_sql("SELECT id, code FROM clearing_agents").fetchall())  # type: ignore[arg-type]
     items["importer_ntn"] = _lookup(items["importer_id"].to_numpy(), importers)
     items["agent_code"] = _lookup(items["agent_id"].to_numpy(), agents)
     return items

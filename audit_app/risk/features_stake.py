@@ -12,9 +12,10 @@ never offsets another). The kinds:
 For the value-based kinds on an item that claims a concession, whose rates are unknown, the
 levies paid are scaled by the value ratio instead (duty is proportional to value).
 
-The strongest suspicion is the kind with the highest strength (`signals`); with no suspicion at
-all (or none that would recover anything), GENERIC_SHARE of the expected duty stands for "some error of an unknown kind", so that an
-item the model fears for other reasons (trader history) is not ranked as worth nothing.
+The strongest suspicion is the kind with the highest strength (`signals`). With no suspicion
+at all (or none that would recover anything), GENERIC_SHARE of the expected duty stands for
+"some error of an unknown kind", so that an item the model fears for other reasons (trader
+history) is not ranked as worth nothing.
 """
 from __future__ import annotations
 

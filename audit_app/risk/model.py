@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import lightgbm as lgb
 import numpy as np
@@ -66,8 +66,8 @@ PARAMS: dict[str, Any] = {
 FRACTIONS = (0.01, 0.02, 0.05, 0.10)
 
 
-class RuleHits:
-    """What the model needs of a rules-engine result (any object with these attributes)."""
+class RuleHits(Protocol):
+    """What the model needs of a rules-engine result (rules.RuleResult, or a row subset)."""
 
     codes: list[str]
     hits: np.ndarray
@@ -213,7 +213,7 @@ def fit(frame: pd.DataFrame, rules: RuleHits, labels: np.ndarray,
                           callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)])
         rounds = max(probe.best_iteration, 1)
         valid_scores = probe.predict(x[valid], num_iteration=rounds)
-        valid_metrics = ranking_metrics(y[valid], valid_scores,
+        valid_metrics = ranking_metrics(y[valid], np.asarray(valid_scores),
                                         None if amounts is None else amounts[valid])
     full = lgb.train(params, lgb.Dataset(x, y, categorical_feature=categorical),
                      num_boost_round=rounds)

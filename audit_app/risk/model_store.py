@@ -21,7 +21,7 @@ from ..errors import DomainError, NotFound
 from ..models import AuditOutcome, Declaration, DeclarationItem, RiskModel
 from .features import build_frame
 from .model import ALGORITHM, Fitted, fit, from_model_string
-from .rule_hits import apply_rules
+from .rule_hits import RuleOutcome, apply_rules
 
 
 class ModelError(DomainError):
@@ -77,8 +77,8 @@ def labels_until(session: Session, until: dt.date | None,
                   np.asarray([float(r[2]) for r in rows]), min(days), max(days))
 
 
-def training_frame(session: Session, labels: Labels,
-                   on: dt.date | None) -> tuple[pd.DataFrame, object, np.ndarray, np.ndarray]:
+def training_frame(session: Session, labels: Labels, on: dt.date | None
+                   ) -> tuple[pd.DataFrame, RuleOutcome, np.ndarray, np.ndarray]:
     """Features and rule hits of the labelled items, with labels aligned to the frame's rows."""
     frame = build_frame(session, labels.first_day, labels.last_day, item_ids=labels.item_ids)
     order = pd.Series(np.arange(len(labels.item_ids)), index=labels.item_ids)
@@ -108,8 +108,7 @@ def train(session: Session, until: dt.date | None, created_by: str, activate: bo
         trained_from=labels.first_day, trained_to=labels.last_day, rows_train=len(hit),
         rows_positive=int(hit.sum()), features=fitted.features,
         params={**fitted.params, "until": until.isoformat() if until else None,
-                "rule_set_id": getattr(rules, "rule_set_id", None),
-                "rule_set_version": getattr(rules, "version", None)},
+                "rule_set_id": rules.rule_set_id, "rule_set_version": rules.version},
         metrics=fitted.metrics, artifact=artifact,
         sha256=hashlib.sha256(artifact).hexdigest(), created_by=created_by)
     session.add(row)

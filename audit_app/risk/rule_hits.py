@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,21 @@ class NoRules:
         return [[] for _ in range(self.n_rows)]
 
 
-def apply_rules(session: Session, frame: pd.DataFrame, on: dt.date | None = None) -> object:
+class RuleOutcome(Protocol):
+    """What scoring reads of a rules result: rules.RuleResult, or NoRules."""
+
+    rule_set_id: int | None
+    version: int | None
+    codes: list[str]
+    hits: np.ndarray
+    score: np.ndarray
+    reasons: list[list[str]]
+
+    def rules_hit(self) -> list[list[str]]: ...
+
+
+def apply_rules(session: Session, frame: pd.DataFrame,
+                on: dt.date | None = None) -> RuleOutcome:
     """The active rule set applied to ``frame`` (a RuleResult), or NoRules without the engine."""
     try:
         from .rules import evaluate_active_rules

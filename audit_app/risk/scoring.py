@@ -15,7 +15,6 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -27,9 +26,9 @@ from ..db import utcnow
 from ..models import RiskModel, RiskRun
 from . import coldstart, explain
 from .features import build_frame
-from .model import Fitted
+from .model import Fitted, RuleHits
 from .model_store import active_model, load
-from .rule_hits import apply_rules, rule_features
+from .rule_hits import RuleOutcome, apply_rules, rule_features
 
 EXPLAIN_SHAP_TOP = 2000   # items at the top of a run whose reasons come from SHAP values
 CSV_COLUMNS = ("gd_number", "item_no", "score", "expected_short_levy_pkr", "reasons")
@@ -38,7 +37,7 @@ CSV_COLUMNS = ("gd_number", "item_no", "score", "expected_short_levy_pkr", "reas
 @dataclass
 class Scored:
     frame: pd.DataFrame
-    rules: Any
+    rules: RuleOutcome
     probability: np.ndarray
     expected: np.ndarray
     order: np.ndarray                 # row positions, best first
@@ -58,7 +57,7 @@ def rank(expected: np.ndarray, probability: np.ndarray, item_id: np.ndarray) -> 
     return np.lexsort((item_id, -probability, -expected))
 
 
-def probabilities(frame: pd.DataFrame, rules: Any, fitted: Fitted | None) -> np.ndarray:
+def probabilities(frame: pd.DataFrame, rules: RuleHits, fitted: Fitted | None) -> np.ndarray:
     if fitted is not None:
         return fitted.predict(frame, rules)
     return coldstart.probability(coldstart.terms(frame, rules.score))
@@ -115,7 +114,7 @@ class _Subset:
     score: np.ndarray
 
 
-def rules_subset(rules: Any, rows: np.ndarray) -> _Subset:
+def rules_subset(rules: RuleHits, rows: np.ndarray) -> _Subset:
     return _Subset(list(rules.codes), rules.hits[rows], np.asarray(rules.score)[rows])
 
 
@@ -125,9 +124,9 @@ def _merge(topics: list[str], push: np.ndarray, shap_topics: list[str], shap_pus
     union = sorted(set(topics) | set(shap_topics))
     out = np.zeros((push.shape[0], len(union)))
     index = {t: i for i, t in enumerate(union)}
-    out[:, [index[t] for t in topics]] = push
+    out[:, np.asarray([index[t] for t in topics], dtype=np.intp)] = push
     out[rows] = 0.0
-    out[np.ix_(rows, [index[t] for t in shap_topics])] = shap_push
+    out[np.ix_(rows, np.asarray([index[t] for t in shap_topics], dtype=np.intp))] = shap_push
     return union, out
 
 
@@ -153,13 +152,13 @@ def score_period(session: Session, date_from: dt.date | None, date_to: dt.date |
 def store_run(session: Session, scored: Scored, date_from: dt.date | None,
               date_to: dt.date | None, created_by: str, started: dt.datetime) -> RiskRun:
     rules = scored.rules
-    run = RiskRun(kind="score", rule_set_id=getattr(rules, "rule_set_id", None),
+    run = RiskRun(kind="score", rule_set_id=rules.rule_set_id,
                   model_id=scored.model.id if scored.model else None,
                   period_from=date_from, period_to=date_to, items_scored=len(scored.frame),
                   parameters={
                       "method": "model" if scored.model else "cold_start",
                       "model_version": scored.model.version if scored.model else None,
-                      "rule_set_version": getattr(rules, "version", None),
+                      "rule_set_version": rules.version,
                       "rules_engine": getattr(rules, "installed", True),
                       "ranking": "expected short levy = probability x duty at stake",
                       "explained_by_shap": min(EXPLAIN_SHAP_TOP, len(scored.frame))
@@ -201,6 +200,7 @@ def insert_scores(session: Session, run_id: int, scored: Scored) -> None:
                "duty_at_stake_pkr, rules_hit, reasons")
     conn = session.connection()
     driver = conn.connection.driver_connection
+    assert driver is not None
     if conn.dialect.name == "postgresql":
         with driver.cursor() as cur, cur.copy(f"COPY risk_scores ({columns}) FROM STDIN") as copy:
             for row in rows:

@@ -52,7 +52,7 @@ def test_unit_value_is_compared_with_the_median_of_earlier_imports(session, tmp_
     assert low["duty_at_stake_pkr"] > 0
 
 
-def test_the_reference_falls_back_to_the_code_when_the_origin_has_too_few(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_reference_falls_back_to_the_code_when_the_origin_is_thin(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rows = (history("85044090", "SOLAR INVERTER 5KW", 400, 3, JUNE)
             + history("85044090", "SOLAR INVERTER 5KW", 500, 4, JUNE, origin="DE")
             + [item("GD-1", JULY, "85044090", "SOLAR INVERTER 5KW", 10, 4000)])
@@ -144,7 +144,7 @@ def test_the_vectorised_formula_agrees_with_compute_duties(value, cents, rates) 
     assert list(got[0]) == expected
 
 
-def test_expected_duty_agrees_with_compute_duties_on_generated_items(session, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_expected_duty_agrees_with_compute_duties_on_demo_items(session, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     files = generated_files(tmp_path_factory)
     import_generated(session, files, outcomes=False)
     frame = build_frame(session)

@@ -49,7 +49,7 @@ def test_training_stores_a_versioned_model_and_activation_switches(demo) -> None
     assert [m.version for m in list_models(demo)] == ["v1", "v2"]
 
 
-def test_training_without_outcomes_is_refused_and_changes_nothing(session, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_training_without_usable_outcomes_changes_nothing(session, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     import_generated(session, generated_files(tmp_path_factory))
     train(session, None, "analyst", activate=True)
     session.commit()
