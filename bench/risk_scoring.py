@@ -99,11 +99,13 @@ def model_step(url: str) -> dict[str, object]:
         fitted = load(active_model(session))
         fitted.predict(frame.head(1000), rules_subset(rules, np.arange(1000)))  # warm-up
         timings = []
-        for _ in range(3):
+        for _ in range(3):  # best of 3: the machine is shared
             t0 = time.perf_counter()
-            fitted.predict(frame, rules)
-            timings.append(time.perf_counter() - t0)
-        best = min(timings)
+            matrix = fitted.matrix(frame, rules)
+            t1 = time.perf_counter()
+            fitted.booster.predict(matrix)
+            timings.append((time.perf_counter() - t0, t1 - t0, time.perf_counter() - t1))
+        best, matrix_seconds, predict_seconds = min(timings)
         t0 = time.perf_counter()
         coldstart.probability(coldstart.terms(frame, rules.score))
         blend = time.perf_counter() - t0
@@ -112,6 +114,8 @@ def model_step(url: str) -> dict[str, object]:
             "features_seconds": round(built - started, 2),
             "rules_seconds": round(ruled - built, 2),
             "model_seconds_best_of_3": round(best, 2),
+            "of_which_matrix_seconds": round(matrix_seconds, 2),
+            "of_which_predict_seconds": round(predict_seconds, 2),
             "model_items_per_second": round(n / best),
             "cold_start_items_per_second": round(n / blend)}
 

@@ -23,7 +23,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
-from .windows import window_counts
+from .windows import MonthlyCounts
 
 MAJORITY = 0.5        # share of a description's earlier declarations a code needs to own it
 BETTER_MARGIN = 0.15  # how much better another code must fit to flag the declared one
@@ -89,10 +89,10 @@ def description_fit(description: np.ndarray, code_id: np.ndarray, row_codes: np.
     best_id = np.zeros(len(t_rows), dtype=np.int64)
     fit_declared = np.zeros(len(t_rows))
     fit_best = np.zeros(len(t_rows))
+    monthly = MonthlyCounts(pair_id, month, len(pairs), month)
     for t in np.unique(t_month):
         in_month = np.flatnonzero(t_month == t)
-        counts = window_counts(pair_id, month, len(pairs), np.arange(len(pairs)),
-                               np.full(len(pairs), t), window)
+        counts = monthly.window(int(t), window)
         profile = _profiles(counts, pair_desc, pair_code, n_desc, n_codes, desc_vec,
                             tariff_vec)
         wanted = np.unique(t_desc[in_month])

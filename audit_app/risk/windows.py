@@ -40,6 +40,24 @@ def _bounds(target_month: IntArray, m0: int, n_months: int,
     return lo, hi
 
 
+class MonthlyCounts:
+    """Rows per group and month, accumulated once; any month's window is then two columns."""
+
+    def __init__(self, group: IntArray, month: IntArray, n_groups: int,
+                 months: IntArray) -> None:
+        """``months`` must span every month asked about later (rows' and targets')."""
+        known = group >= 0
+        self.m0 = int(months.min())
+        self.n_months = int(months.max()) - self.m0 + 1
+        self.table = _cumulative(group[known], month[known], max(n_groups, 1), self.m0,
+                                 self.n_months)
+
+    def window(self, target_month: int, window: int) -> IntArray:
+        """Rows of every group in the `window` months before ``target_month``."""
+        lo, hi = _bounds(np.asarray([target_month]), self.m0, self.n_months, window)
+        return self.table[:, hi[0]].astype(np.int64) - self.table[:, lo[0]]
+
+
 def window_counts(group: IntArray, month: IntArray, n_groups: int, target_group: IntArray,
                   target_month: IntArray, window: int) -> IntArray:
     """Rows of each target's group cleared in the `window` months before its month.
@@ -48,13 +66,10 @@ def window_counts(group: IntArray, month: IntArray, n_groups: int, target_group:
     """
     if len(target_group) == 0:
         return np.zeros(0, dtype=np.int64)
-    known = group >= 0
-    months = np.concatenate([month, target_month])
-    m0, n_months = int(months.min()), int(months.max() - months.min() + 1)
-    table = _cumulative(group[known], month[known], max(n_groups, 1), m0, n_months)
-    lo, hi = _bounds(target_month, m0, n_months, window)
+    counts = MonthlyCounts(group, month, n_groups, np.concatenate([month, target_month]))
+    lo, hi = _bounds(target_month, counts.m0, counts.n_months, window)
     g = np.maximum(target_group, 0)
-    out = table[g, hi].astype(np.int64) - table[g, lo]
+    out = counts.table[g, hi].astype(np.int64) - counts.table[g, lo]
     out[target_group < 0] = 0
     return out
 
