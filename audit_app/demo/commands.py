@@ -75,6 +75,9 @@ def seed_command(items: int, seed: int, months: int, if_empty: bool) -> None:
     session.commit()
     for kind, report in result["imported"].items():
         click.echo(f"  {kind:<13} {report['rows_read']:>9,} rows, {report['new']:,} new")
+    risk = result["risk"]
+    click.echo(f"Risk: starter rules active, model {risk['model']} trained and active, "
+               f"{risk['items_scored']:,} items scored.")
     click.echo(f"Files (with ground_truth.csv for risk evaluation) in {out_dir}")
 
 

@@ -101,7 +101,20 @@ def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
                        ("declarations", "declarations.csv"), ("outcomes", "outcomes.csv")):
         reports[kind] = import_file(session, kind, out_dir / name).as_dict()
     install_starter_rules(session)  # version 1 of the risk rules, active
-    return {"generated": summary, "imported": reports}
+    risk = _train_and_score(session)
+    return {"generated": summary, "imported": reports, "risk": risk}
+
+
+def _train_and_score(session: Session) -> dict[str, Any]:
+    """A first model from the imported outcomes, and scores on every item, so the demo opens
+    with risk reasons on the declarations and something for the supervisor to select from."""
+    from ..risk.model_store import train
+    from ..risk.scoring import score_period
+
+    model = train(session, None, "demo seed", activate=True)
+    scored = score_period(session, None, None, "demo seed")
+    return {"model": model.version, "items_scored": len(scored.frame),
+            "run_id": scored.run.id if scored.run else None}
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
