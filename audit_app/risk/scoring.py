@@ -23,6 +23,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from ..errors import ValidationFailed
 from ..models import RiskModel, RiskRun
 from . import coldstart, explain
 from .features import build_frame
@@ -133,6 +134,8 @@ def _merge(topics: list[str], push: np.ndarray, shap_topics: list[str], shap_pus
 def score_period(session: Session, date_from: dt.date | None, date_to: dt.date | None,
                  created_by: str, store: bool = True) -> Scored:
     """Score the items cleared in the period (default: everything) and store the run."""
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed(f"The period starts ({date_from}) after it ends ({date_to}).")
     started, clock = utcnow(), time.perf_counter()
     frame = build_frame(session, date_from, date_to)
     features_seconds = round(time.perf_counter() - clock, 2)
@@ -202,9 +205,19 @@ def insert_scores(session: Session, run_id: int, scored: Scored) -> None:
     driver = conn.connection.driver_connection
     assert driver is not None
     if conn.dialect.name == "postgresql":
+        # COPY text built here in blocks: psycopg's write_row formats each value in Python.
+        # Text format escapes: JSON has no raw tab or line break, only backslashes to double.
         with driver.cursor() as cur, cur.copy(f"COPY risk_scores ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            block: list[str] = []
+            for r in rows:
+                block.append(f"{r[0]}\t{r[1]}\t{r[2]!r}\t{r[3]!r}\t{r[4]:.2f}\t{r[5]:.2f}\t"
+                             f"{r[6].replace(chr(92), chr(92) * 2)}\t"
+                             f"{r[7].replace(chr(92), chr(92) * 2)}\n")
+                if len(block) == 50_000:
+                    copy.write("".join(block))
+                    block.clear()
+            if block:
+                copy.write("".join(block))
     else:
         # A page cache that holds the table's indexes while a million rows go in (the
         # expected-levy index is filled in random order); the connection's default afterwards.

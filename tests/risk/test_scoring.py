@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from audit_app.errors import ValidationFailed
 from audit_app.models import RiskRun, RiskScore
 from audit_app.risk import explain, scoring
 from audit_app.risk.model_store import train
@@ -121,3 +122,17 @@ def test_scoring_an_empty_period_stores_an_empty_run(session, tmp_path_factory) 
     session.commit()
     assert len(scored.frame) == 0 and scored.run.items_scored == 0
     assert list(scoring.ranked_table(scored).columns) == list(scoring.CSV_COLUMNS)
+    with pytest.raises(ValidationFailed, match="starts .* after it ends"):
+        score_period(session, dt.date(2025, 2, 1), dt.date(2025, 1, 1), "analyst")
+
+
+def test_reasons_with_quotes_and_backslashes_are_stored_intact(session, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    import_generated(session, generated_files(tmp_path_factory), outcomes=False)
+    scored = score_period(session, dt.date(2025, 6, 1), None, "analyst", store=False)
+    tricky = ['Described as "SPLIT AC" \\ model\tA/B, 20% (Rs 1,000)', "Ünïcode … ok"]
+    scored.reasons[0] = tricky
+    run = scoring.store_run(session, scored, None, None, "analyst", scoring.utcnow())
+    session.commit()
+    stored = session.scalar(select(RiskScore).where(
+        RiskScore.run_id == run.id, RiskScore.item_id == int(scored.frame["item_id"].iloc[0])))
+    assert stored.reasons == tricky
