@@ -1,6 +1,7 @@
 """How well the goods description fits the declared PCT code, and which code fits it best.
 
-Each tariff line gets a profile: its tariff text plus the descriptions that earlier importers
+Each tariff line gets a profile: its tariff text (reference data, used whatever its
+valid_from, like the tariff itself) plus the descriptions that earlier importers
 *mostly* declared under it (in the HISTORY window before the item's month, see `windows`). A
 description counts for a code only where at least half of its earlier declarations used that
 code, so the occasional misclassified "SPLIT AIR CONDITIONER" under the parts code does not
