@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import (JSON, BigInteger, Date, DateTime, Engine, MetaData, Numeric,
+from sqlalchemy import (JSON, Date, DateTime, Engine, MetaData, Numeric,
                         String, create_engine, event)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker

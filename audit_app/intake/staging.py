@@ -6,10 +6,9 @@ the import's transaction.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -52,20 +51,10 @@ def drop_stage(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-def row_hash(values: Sequence[Any], extras: dict[str, str],
-             decimal_positions: Sequence[int] | None = None) -> str:
-    """A fingerprint of the row's meaning: 12.50 and 12.5 are the same value, so the same hash.
-    `decimal_positions` (where the Decimals are) saves a type check per value on hot paths."""
-    parts = ["" if v is None else str(v) for v in values]
-    if decimal_positions is None:
-        decimal_positions = [i for i, v in enumerate(values) if isinstance(v, Decimal)]
-    for i in decimal_positions:
-        text = parts[i]
-        if "." in text:
-            parts[i] = text.rstrip("0").rstrip(".")
-    if extras:
-        parts.extend(f"{k}={extras[k]}" for k in sorted(extras))
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+def row_hash(values: Sequence[Any], extras: dict[str, str]) -> str:
+    """A fingerprint of the row's meaning: 12.50 and 12.5 are the same value, so the same hash."""
+    texts = [None if v is None else str(v) for v in values]
+    return _fingerprint(texts, extras, [i for i, v in enumerate(values) if isinstance(v, Decimal)])
 
 
 # COPY text format: backslash, tab and line breaks inside a value must be escaped.
@@ -73,9 +62,12 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 _TEXT_POSITIONS = tuple(i for i, c in enumerate(COLUMNS) if c not in _PG_TYPES)
 
 
-def _fingerprint(texts: list[str | None], extras: dict[str, str]) -> str:
+def _fingerprint(texts: list[str | None], extras: dict[str, str],
+                 decimal_positions: Sequence[int] = _DECIMAL_POSITIONS) -> str:
+    """`row_hash` on values already turned to text; the staging hot path knows where the
+    declarations file's decimals are, so it skips a type check per value."""
     parts = ["" if t is None else t for t in texts]
-    for i in _DECIMAL_POSITIONS:
+    for i in decimal_positions:
         text = parts[i]
         if "." in text:
             parts[i] = text.rstrip("0").rstrip(".")
