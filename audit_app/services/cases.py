@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from workflows import runtime
 from workflows.clock import Clock, local_date
 from workflows.deadlines import days_for
 
+from . import task_forms
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, Role, User,
                       UserRole)
@@ -142,7 +143,7 @@ def complete_task(session: Session, task_id: str, user: User, form: Mapping[str,
     runtime.check_can_work(user, task)
     case = session.get(AuditCase, task.case_id)
     assert case is not None
-    handler = FORMS.get(task.element_id)
+    handler = task_forms.handler_for(task.element_id)
     if handler is None:
         raise ValidationFailed(f"No form is defined for '{task.name}'.")
     data = handler(session, case, form, clock)
@@ -175,6 +176,7 @@ def diagram(session: Session, case: AuditCase) -> runtime.Diagram:
 
 # --- one form per user task -------------------------------------------------------------
 
+@task_forms.form("assign_auditor")
 def _assign_auditor(session: Session, case: AuditCase, form: Mapping[str, Any],
                     clock: Clock) -> dict[str, Any]:
     raw = form.get("auditor_id")
@@ -195,6 +197,7 @@ def _assign_auditor(session: Session, case: AuditCase, form: Mapping[str, Any],
     return {"auditor_id": auditor.id}
 
 
+@task_forms.form("prepare_plan")
 def _prepare_plan(session: Session, case: AuditCase, form: Mapping[str, Any],
                   clock: Clock) -> dict[str, Any]:
     errors: dict[str, str] = {}
@@ -213,6 +216,7 @@ def _prepare_plan(session: Session, case: AuditCase, form: Mapping[str, Any],
     return {"audit_type": audit_type}
 
 
+@task_forms.form("issue_notice")
 def _issue_notice(session: Session, case: AuditCase, form: Mapping[str, Any],
                   clock: Clock) -> dict[str, Any]:
     errors: dict[str, str] = {}
@@ -224,12 +228,14 @@ def _issue_notice(session: Session, case: AuditCase, form: Mapping[str, Any],
     return {"notice_date": notice, "records_due_date": records}
 
 
+@task_forms.form("examine_records")
 def _examine_records(session: Session, case: AuditCase, form: Mapping[str, Any],
                      clock: Clock) -> dict[str, Any]:
     findings = sum(1 for i in case.items if i.finding is not None)
     return {"findings_count": findings, "short_levy_total": case.short_levy_total_pkr}
 
 
+@task_forms.form("review_findings")
 def _review_findings(session: Session, case: AuditCase, form: Mapping[str, Any],
                      clock: Clock) -> dict[str, Any]:
     decision = str(form.get("decision") or "")
@@ -243,6 +249,7 @@ def _review_findings(session: Session, case: AuditCase, form: Mapping[str, Any],
     return {"review_decision": decision, "review_comments": comments}
 
 
+@task_forms.form("issue_observation")
 def _issue_observation(session: Session, case: AuditCase, form: Mapping[str, Any],
                        clock: Clock) -> dict[str, Any]:
     errors: dict[str, str] = {}
@@ -254,6 +261,7 @@ def _issue_observation(session: Session, case: AuditCase, form: Mapping[str, Any
             "reply_due_date": observed + dt.timedelta(days=days)}
 
 
+@task_forms.form("record_reply")
 def _record_reply(session: Session, case: AuditCase, form: Mapping[str, Any],
                   clock: Clock) -> dict[str, Any]:
     errors: dict[str, str] = {}
@@ -270,12 +278,6 @@ def _record_reply(session: Session, case: AuditCase, form: Mapping[str, Any],
             "reply_summary": str(form.get("reply_summary") or "").strip()[:2000]}
 
 
-FORMS: dict[str, Callable[[Session, AuditCase, Mapping[str, Any], Clock], dict[str, Any]]] = {
-    "assign_auditor": _assign_auditor, "prepare_plan": _prepare_plan,
-    "issue_notice": _issue_notice, "examine_records": _examine_records,
-    "review_findings": _review_findings, "issue_observation": _issue_observation,
-    "record_reply": _record_reply,
-}
 
 
 # --- helpers ------------------------------------------------------------------------------
