@@ -26,7 +26,7 @@ from audit_app.errors import Conflict, DomainError, NotFound, PermissionDenied, 
 from audit_app.models import (AuditCase, CaseEvent, OpenTask, Role, User, WorkflowInstance,
                               WorkflowTimer)
 
-from . import serializer
+from . import handoffs, serializer
 from .clock import Clock, end_of_day_utc, local_date
 from .deadlines import days_for
 from .script_engine import ENGINE, ScriptRefused
@@ -80,6 +80,7 @@ class Diagram:
     bpmn_xml: str
     spec_hash: str
     active_elements: list[str]
+    process_id: str = PROCESS_ID
 
 
 def diagram(session: Session, case_id: int) -> Diagram:
@@ -91,7 +92,13 @@ def diagram(session: Session, case_id: int) -> Diagram:
     spec = library().get(row.process_id, row.spec_hash)
     active = session.scalars(select(OpenTask.element_id).where(OpenTask.case_id == case_id)
                              .order_by(OpenTask.id))
-    return Diagram(spec.source, spec.spec_hash, list(active))
+    return Diagram(spec.source, spec.spec_hash, list(active), row.process_id)
+
+
+def diagrams(session: Session, case_id: int) -> list[Diagram]:
+    """Every process the case has run or runs, oldest first, each with its active elements.
+    (One per case until adjudication and disputes get processes of their own.)"""
+    return [diagram(session, case_id)]
 
 
 def open_task(session: Session, task_id: str) -> OpenTask:
@@ -278,3 +285,5 @@ def _close_case(session: Session, loaded: Loaded, clock: Clock) -> None:
                                   kind="case_closed", element_id=task.task_spec.name,
                                   summary=f"Case ended: {task.task_spec.bpmn_name}",
                                   data={"status": status}))
+            handoffs.process_ended(session, case, process_id=loaded.instance.process_id,
+                                   status=status, clock=clock)

@@ -174,6 +174,11 @@ def diagram(session: Session, case: AuditCase) -> runtime.Diagram:
     return runtime.diagram(session, case.id)
 
 
+def diagrams(session: Session, case: AuditCase) -> list[runtime.Diagram]:
+    """Every process of the case (audit, then adjudication, disputes, recovery), oldest first."""
+    return runtime.diagrams(session, case.id)
+
+
 # --- one form per user task -------------------------------------------------------------
 
 @task_forms.form("assign_auditor")
