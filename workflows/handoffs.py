@@ -37,7 +37,12 @@ def on(status: str) -> Callable[[Handler], Handler]:
 
 def process_ended(session: Session, case: Any, *, process_id: str, status: str,
                   clock: Clock) -> None:
-    for module in HANDOFF_MODULES:
-        __import__(module)
+    load_modules()
     for handler in _HANDLERS.get(status, []):
         handler(session, case, clock, process_id=process_id)
+
+
+def load_modules() -> None:
+    """Import the modules that register hand-offs and lane guards (idempotent, cheap)."""
+    for module in HANDOFF_MODULES:
+        __import__(module)

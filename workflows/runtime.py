@@ -1,8 +1,13 @@
-"""Start, load, advance and save the one workflow instance of a case.
+"""Start, load, advance and save the workflow instances of a case.
+
+A case runs several processes, one after another and sometimes side by side: the audit, then
+adjudication, disputes and recovery; a process may run again (a remand starts a new
+adjudication). Each is a `WorkflowInstance`; tasks, timers and signals name their instance.
 
 Every step ends in `_save`: the state is written with a compare-and-swap on
-`WorkflowInstance.version`, then the `OpenTask` / `WorkflowTimer` projections are rewritten and
-the case status follows the end event reached. A stale writer gets `Conflict`; the caller rolls
+`WorkflowInstance.version`, then the `OpenTask` / `WorkflowTimer` projections are rewritten and,
+when the process has ended, the case status follows the end event reached and the hand-offs
+registered for that status run (`handoffs`). A stale writer gets `Conflict`; the caller rolls
 back. Services call this module and flush; only HTTP handlers and commands commit.
 """
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -18,7 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,7 +50,15 @@ class Loaded:
 
 def start(session: Session, case: AuditCase, *, clock: Clock, actor_id: int | None,
           process_id: str = PROCESS_ID, data: dict[str, Any] | None = None) -> Loaded:
-    """A new instance on the current spec of `process_id`, run to its first user task."""
+    """A new instance on the current spec of `process_id`, run to its first user task.
+    A process already running on the case is not started twice (a hand-off replayed, two
+    officers at once): `Conflict`."""
+    session.flush()
+    running = session.scalar(select(WorkflowInstance.id).where(
+        WorkflowInstance.case_id == case.id, WorkflowInstance.process_id == process_id,
+        WorkflowInstance.status == "running"))
+    if running is not None:
+        raise Conflict(f"Process {process_id} is already running on case {case.case_number}.")
     spec = library().current(process_id)
     workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=ENGINE)
     workflow.data.update(_checked_data(data or {}))
@@ -56,49 +69,95 @@ def start(session: Session, case: AuditCase, *, clock: Clock, actor_id: int | No
     session.add(instance)
     loaded = Loaded(case, instance, workflow, spec)
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
-                          kind="process_started", summary=f"Process {process_id} started "
+                          kind="process_started", element_id=process_id,
+                          summary=f"Process {process_id} started "
                           f"(version {spec.spec_hash[:12]})"))
+    if case.closed_at is not None:  # a case is closed while none of its processes runs
+        case.closed_at = None
     _save(session, loaded, clock)
     return loaded
 
 
-def load(session: Session, case_id: int) -> Loaded:
-    instance = session.scalar(select(WorkflowInstance).where(WorkflowInstance.case_id == case_id))
-    case = session.get(AuditCase, case_id)
-    if instance is None or case is None:
-        raise NotFound(f"Case {case_id} has no workflow.")
+def load(session: Session, case_id: int, *, process_id: str | None = None) -> Loaded:
+    """The case's instance of `process_id` (any process when None): the running one, else the
+    latest to have run."""
+    query = select(WorkflowInstance.id).where(WorkflowInstance.case_id == case_id)
+    if process_id is not None:
+        query = query.where(WorkflowInstance.process_id == process_id)
+    instance_id = session.scalar(query.order_by((WorkflowInstance.status == "running").desc(),
+                                                WorkflowInstance.id.desc()).limit(1))
+    if instance_id is None:
+        raise NotFound(f"Case {case_id} has no workflow"
+                       + (f" for process {process_id}." if process_id else "."))
+    return load_instance(session, instance_id)
+
+
+def load_instance(session: Session, instance_id: int) -> Loaded:
+    instance = session.get(WorkflowInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"No workflow instance {instance_id}.")
+    case = session.get(AuditCase, instance.case_id)
+    assert case is not None
     spec = library().get(instance.process_id, instance.spec_hash)
     workflow = serializer.loads(instance.state, instance.state_format, spec)
     workflow.script_engine = ENGINE
     return Loaded(case, instance, workflow, spec)
 
 
+def instances(session: Session, case_id: int, *, process_id: str | None = None,
+              running: bool | None = None) -> list[WorkflowInstance]:
+    """The case's instances, oldest first."""
+    query = select(WorkflowInstance).where(WorkflowInstance.case_id == case_id)
+    if process_id is not None:
+        query = query.where(WorkflowInstance.process_id == process_id)
+    if running is not None:
+        query = query.where((WorkflowInstance.status == "running") == running)
+    return list(session.scalars(query.order_by(WorkflowInstance.id)))
+
+
 @dataclass(frozen=True)
 class Diagram:
-    """What bpmn-js needs: the XML the case runs on, and the elements waiting for people."""
+    """What bpmn-js needs: the XML the instance runs on, and the elements waiting for people."""
 
     bpmn_xml: str
     spec_hash: str
     active_elements: list[str]
     process_id: str = PROCESS_ID
-
-
-def diagram(session: Session, case_id: int) -> Diagram:
-    """Read from columns only: the work queue projections, never the serialized state."""
-    row = session.execute(select(WorkflowInstance.process_id, WorkflowInstance.spec_hash)
-                          .where(WorkflowInstance.case_id == case_id)).one_or_none()
-    if row is None:
-        raise NotFound(f"Case {case_id} has no workflow.")
-    spec = library().get(row.process_id, row.spec_hash)
-    active = session.scalars(select(OpenTask.element_id).where(OpenTask.case_id == case_id)
-                             .order_by(OpenTask.id))
-    return Diagram(spec.source, spec.spec_hash, list(active), row.process_id)
+    instance_id: int | None = None
+    status: str = "running"  # running | completed
+    end_status: str | None = None  # the case status its end event set
+    started_at: dt.datetime | None = None
 
 
 def diagrams(session: Session, case_id: int) -> list[Diagram]:
     """Every process the case has run or runs, oldest first, each with its active elements.
-    (One per case until adjudication and disputes get processes of their own.)"""
-    return [diagram(session, case_id)]
+    Read from columns only (the work-queue projections), never the serialized state."""
+    rows = session.execute(select(WorkflowInstance.id, WorkflowInstance.process_id,
+                                  WorkflowInstance.spec_hash, WorkflowInstance.status,
+                                  WorkflowInstance.end_status, WorkflowInstance.created_at)
+                           .where(WorkflowInstance.case_id == case_id)
+                           .order_by(WorkflowInstance.id)).all()
+    active: dict[int, list[str]] = {}
+    for instance_id, element in session.execute(
+            select(OpenTask.instance_id, OpenTask.element_id)
+            .where(OpenTask.case_id == case_id).order_by(OpenTask.id)):
+        active.setdefault(instance_id, []).append(element)
+    result = []
+    for row in rows:
+        spec = library().get(row.process_id, row.spec_hash)
+        result.append(Diagram(spec.source, spec.spec_hash, active.get(row.id, []),
+                              row.process_id, row.id, row.status, row.end_status,
+                              row.created_at))
+    return result
+
+
+def diagram(session: Session, case_id: int) -> Diagram:
+    """The case's current process: the latest running instance, else the latest one."""
+    pictures = diagrams(session, case_id)
+    if not pictures:
+        raise NotFound(f"Case {case_id} has no workflow.")
+    running = [d for d in pictures if d.status == "running"]
+    return (running or pictures)[-1]
 
 
 def open_task(session: Session, task_id: str) -> OpenTask:
@@ -108,15 +167,40 @@ def open_task(session: Session, task_id: str) -> OpenTask:
     return task
 
 
+# Extra checks a process's service adds for its lanes, e.g. adjudication: the officer holds
+# jurisdiction over the amount and did not frame the case. guard(user, task) raises
+# PermissionDenied. Registered by the modules in `handoffs.HANDOFF_MODULES` on import.
+LaneGuard = Callable[[User, OpenTask], None]
+LANE_GUARDS: dict[str, list[LaneGuard]] = {}
+
+
+def lane_guard(lane: str) -> Callable[[LaneGuard], LaneGuard]:
+    def register(guard: LaneGuard) -> LaneGuard:
+        if guard not in LANE_GUARDS.setdefault(lane, []):
+            LANE_GUARDS[lane].append(guard)
+        return guard
+    return register
+
+
 def check_can_work(user: User, task: OpenTask) -> None:
-    """The user holds the task's lane role, in its directorate, and it is theirs or unassigned."""
+    """The user holds the task's lane role, sits in the task's office (when it has one), the
+    task is theirs or unassigned, and the lane's own guards pass.
+
+    The office (`OpenTask.directorate_code`, see `lane_office`) is the PCA directorate for the
+    audit lanes and the adjudication collectorate for adjudication and recovery; appellate
+    tasks have none, since appellate forums hear appeals from every collectorate. An officer
+    with no office of their own (`User.directorate_code` None) works only office-less tasks.
+    """
     if not user.has_role(Role(task.lane)):
         raise PermissionDenied(f"'{task.name}' is a {Role(task.lane).label}'s task.")
     if task.directorate_code and user.directorate_code != task.directorate_code:
-        raise PermissionDenied(f"'{task.name}' belongs to directorate {task.directorate_code}.")
+        raise PermissionDenied(f"'{task.name}' belongs to office {task.directorate_code}.")
     if task.assignee_id is not None and task.assignee_id != user.id:
         raise PermissionDenied(f"'{task.name}' is assigned to someone else; it must be "
                                "reassigned to you first.")
+    handoffs.load_modules()
+    for guard in LANE_GUARDS.get(task.lane, []):
+        guard(user, task)
 
 
 def complete_task(session: Session, task_id: str, user: User, data: dict[str, Any], *,
@@ -126,7 +210,7 @@ def complete_task(session: Session, task_id: str, user: User, data: dict[str, An
     if row is None or row.task_id != task_id:
         row = open_task(session, task_id)
     check_can_work(user, row)
-    loaded = load(session, row.case_id)
+    loaded = load_instance(session, row.instance_id)
     try:
         task = loaded.workflow.get_task_from_id(UUID(task_id))
     except SpiffWorkflowException:
@@ -144,9 +228,18 @@ def complete_task(session: Session, task_id: str, user: User, data: dict[str, An
     return loaded
 
 
-def send_signal(session: Session, case_id: int, signal: str, *, clock: Clock) -> Loaded:
-    """Deliver a BPMN signal (e.g. a statutory period expiring) to the case's workflow."""
-    loaded = load(session, case_id)
+def send_signal(session: Session, case_id: int, signal: str, *, clock: Clock,
+                instance_id: int | None = None) -> Loaded:
+    """Deliver a BPMN signal (e.g. a statutory period expiring) to one instance of the case:
+    `instance_id`, else the case's latest running instance."""
+    if instance_id is None:
+        running = instances(session, case_id, running=True)
+        if not running:
+            raise Conflict(f"Case {case_id} has no running process to receive {signal!r}.")
+        instance_id = running[-1].id
+    loaded = load_instance(session, instance_id)
+    if loaded.instance.case_id != case_id:
+        raise NotFound(f"Workflow instance {instance_id} is not case {case_id}'s.")
     try:
         loaded.workflow.send_event(BpmnEvent(SignalEventDefinition(signal)))
     except SpiffWorkflowException as exc:
@@ -159,8 +252,28 @@ def send_signal(session: Session, case_id: int, signal: str, *, clock: Clock) ->
 
 
 def lane_assignee(case: AuditCase, lane: str) -> int | None:
+    """Who a new task of `lane` goes to: the case's officer for that lane, when known."""
     return {Role.AUDITOR.value: case.auditor_id,
-            Role.SUPERVISOR.value: case.supervisor_id}.get(lane)
+            Role.SUPERVISOR.value: case.supervisor_id,
+            Role.ADJUDICATION_OFFICER.value: case.adjudicating_officer_id,
+            Role.APPELLATE_OFFICER.value: case.appellate_officer_id,
+            Role.RECOVERY_OFFICER.value: case.recovery_officer_id}.get(lane)
+
+
+def lane_office(case: AuditCase, lane: str) -> str | None:
+    """The office whose officers work tasks of `lane` (None: officers of any office).
+
+    Audit lanes: the case's PCA directorate. Adjudication: the adjudication collectorate the
+    contravention report went to (`case.adjudication_office`, None until set: then any officer
+    whose jurisdiction covers the amount). Recovery: the same collectorate, since the demand
+    is recovered where it was adjudged. Appellate forums hear appeals from every collectorate.
+    """
+    if lane in (Role.ADJUDICATION_OFFICER.value, Role.RECOVERY_OFFICER.value):
+        return case.adjudication_office
+    if lane in (Role.APPELLATE_OFFICER.value, Role.MANAGEMENT.value,
+                Role.COMMITTEE_MEMBER.value, Role.ADMINISTRATOR.value):
+        return None
+    return case.directorate_code
 
 
 _MISSING = object()
@@ -212,6 +325,7 @@ def _refusal_in(exc: BaseException) -> ScriptRefused | None:
 
 def _save(session: Session, loaded: Loaded, clock: Clock) -> None:
     instance, workflow = loaded.instance, loaded.workflow
+    ended_now = workflow.is_completed() and instance.status != "completed"
     instance.state = serializer.dumps(workflow)
     instance.state_format = serializer.STATE_FORMAT
     instance.updated_at = clock.now()
@@ -222,8 +336,8 @@ def _save(session: Session, loaded: Loaded, clock: Clock) -> None:
         raise Conflict("Someone else moved this case on at the same time; reload and try "
                        "again.") from None
     _sync_open_tasks(session, loaded, clock)
-    if workflow.is_completed():
-        _close_case(session, loaded, clock)
+    if ended_now:
+        _close_process(session, loaded, clock)
     session.flush()
 
 
@@ -250,7 +364,7 @@ def _sync_open_tasks(session: Session, loaded: Loaded, clock: Clock) -> None:
         lane = spec.lane or Role.AUDITOR.value
         session.add(OpenTask(instance_id=instance.id, case_id=case.id, task_id=tid,
                              element_id=spec.name, name=spec.bpmn_name or spec.name, lane=lane,
-                             directorate_code=case.directorate_code,
+                             directorate_code=lane_office(case, lane),
                              assignee_id=lane_assignee(case, lane), opened_at=now,
                              due_on=due_on, due_at=due_at))
         signal = props.get("timer_signal")
@@ -273,17 +387,35 @@ def _due_on(session: Session, task: Any, props: dict[str, str], now: dt.datetime
     return today + dt.timedelta(days=days_for(session, key, today))
 
 
-def _close_case(session: Session, loaded: Loaded, clock: Clock) -> None:
-    case = loaded.case
+def _close_process(session: Session, loaded: Loaded, clock: Clock) -> None:
+    """The instance has ended: record the end status it reached on the instance and the case,
+    run the hand-offs registered for it (which may start the next process), and mark the case
+    closed when none of its processes is left running."""
+    case, instance = loaded.case, loaded.instance
+    status, end_task = None, None
     for task in loaded.workflow.get_tasks(state=TaskState.COMPLETED):
         props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
-        status = props.get("case_status")
-        if status and case.status != status:
-            case.status = status
-            case.closed_at = clock.now()
-            session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=None,
-                                  kind="case_closed", element_id=task.task_spec.name,
-                                  summary=f"Case ended: {task.task_spec.bpmn_name}",
-                                  data={"status": status}))
-            handoffs.process_ended(session, case, process_id=loaded.instance.process_id,
-                                   status=status, clock=clock)
+        if props.get("case_status"):
+            status, end_task = props["case_status"], task
+    if status is None or end_task is None:
+        _mark_closed_if_idle(session, case, clock)
+        return
+    instance.end_status = status
+    case.status = status
+    # kind "case_closed" (as before several processes): the status the case reached;
+    # the summary names the process, since a hand-off may open the next one at once.
+    session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=None, kind="case_closed",
+                          element_id=end_task.task_spec.name,
+                          summary=f"{end_task.task_spec.bpmn_name} ({instance.process_id})",
+                          data={"status": status}))
+    session.flush()
+    handoffs.process_ended(session, case, process_id=instance.process_id, status=status,
+                           clock=clock)
+    _mark_closed_if_idle(session, case, clock)
+
+
+def _mark_closed_if_idle(session: Session, case: AuditCase, clock: Clock) -> None:
+    session.flush()
+    running = session.scalar(select(exists().where(WorkflowInstance.case_id == case.id,
+                                                   WorkflowInstance.status == "running")))
+    case.closed_at = None if running else (case.closed_at or clock.now())

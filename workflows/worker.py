@@ -92,7 +92,8 @@ def fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
     if task is None:
         return "task no longer open"
     if timer.kind == "timer":
-        runtime.send_signal(session, task.case_id, timer.element_id, clock=clock)
+        runtime.send_signal(session, task.case_id, timer.element_id, clock=clock,
+                            instance_id=timer.instance_id)
         return f"signal {timer.element_id} delivered"
     if task.escalated_at is not None:
         return "already escalated"

@@ -16,6 +16,8 @@ from ..db import Base, JsonDoc, Money, Quantity, utcnow
 from .declaration import DeclarationItem
 from .trader import Importer
 
+# The audit's statuses; each later process adds the end statuses of its own BPMN file
+# (a case's status is the `case_status` of the last end event any of its processes reached).
 CASE_STATUSES = ("open", "closed_no_change", "closed_voluntary_payment",
                  "referred_to_adjudication")
 
@@ -37,6 +39,14 @@ class AuditCase(Base):
     planned_scope: Mapped[str | None] = mapped_column(Text)
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The officers of the later lanes (`runtime.lane_assignee`), set by the services that own
+    # those processes: the adjudicating officer is chosen by jurisdiction over the amount.
+    adjudicating_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appellate_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recovery_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The adjudication collectorate's code (officers carry it as `User.directorate_code`);
+    # None lets any officer with jurisdiction take the case (see `runtime.lane_office`).
+    adjudication_office: Mapped[str | None] = mapped_column(String(16))
     # Sum of the findings' short levies, kept by the findings service for lists and gateways.
     short_levy_total_pkr: Mapped[Money] = mapped_column(default=Decimal(0))
     amount_paid_pkr: Mapped[Money] = mapped_column(default=Decimal(0))

@@ -15,17 +15,22 @@ from ..db import Base, utcnow
 
 
 class WorkflowInstance(Base):
+    """One run of one process on a case. A case runs several in turn (audit, adjudication,
+    disputes, recovery) and a process may run again (a remand starts a new adjudication)."""
+
     __tablename__ = "workflow_instances"
+    __table_args__ = (Index("ix_workflow_instances_case_id_process_id", "case_id", "process_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("audit_cases.id", ondelete="CASCADE"),
-                                         unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("audit_cases.id", ondelete="CASCADE"))
     process_id: Mapped[str] = mapped_column(String(80))
     # Content hash of the BPMN file the instance started on: it keeps that spec for life.
     spec_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(Text)  # JSON, spec left out (see workflows.serializer)
     state_format: Mapped[int]
     status: Mapped[str] = mapped_column(String(12), default="running")  # running | completed
+    # The `case_status` of the end event the instance reached (None while running).
+    end_status: Mapped[str | None] = mapped_column(String(40))
     # Optimistic lock: every UPDATE says WHERE version = <the version read>; a stale writer
     # matches no row and gets `Conflict` instead of overwriting the other's step.
     version: Mapped[int] = mapped_column(default=1)
