@@ -20,7 +20,7 @@ from workflows import runtime
 from workflows.clock import Clock, local_date
 from workflows.deadlines import days_for
 
-from . import task_forms
+from . import ledger, task_forms
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, Role, User,
                       UserRole)
@@ -146,7 +146,8 @@ def complete_task(session: Session, task_id: str, user: User, form: Mapping[str,
     handler = task_forms.handler_for(task.element_id)
     if handler is None:
         raise ValidationFailed(f"No form is defined for '{task.name}'.")
-    data = handler(session, case, form, clock)
+    with task_forms.acting_as(user):
+        data = handler(session, case, form, clock)
     runtime.complete_task(session, task_id, user, data, clock=clock, row=task)
     return case
 
@@ -251,6 +252,10 @@ def _review_findings(session: Session, case: AuditCase, form: Mapping[str, Any],
     if decision == "return" and not comments:
         errors["comments"] = "say what must be re-examined"
     _raise(errors, "Review not recorded.")
+    if decision == "approve":
+        ledger.adjust_to(session, case.id, "detected", short_by_levy(case),
+                         on=local_date(clock.now()), kind="findings_approved",
+                         actor=task_forms.actor(), clock=clock)
     return {"review_decision": decision, "review_comments": comments}
 
 
@@ -262,6 +267,9 @@ def _issue_observation(session: Session, case: AuditCase, form: Mapping[str, Any
     _raise(errors, "Audit observation not recorded.")
     assert observed is not None
     days = days_for(session, "audit.observation_reply_days", observed)
+    ledger.adjust_to(session, case.id, "observed", short_by_levy(case), on=observed,
+                     kind="observation_issued", actor=task_forms.actor(),
+                     clock=clock)
     return {"observation_date": observed, "short_levy_total": case.short_levy_total_pkr,
             "reply_due_date": observed + dt.timedelta(days=days)}
 
@@ -276,9 +284,24 @@ def _record_reply(session: Session, case: AuditCase, form: Mapping[str, Any],
     paid = _decimal(form, "amount_paid", errors, default=Decimal(0))
     if outcome == "voluntary_payment" and paid is not None and paid <= 0:
         errors["amount_paid"] = "the amount paid is required"
+    if outcome != "voluntary_payment" and paid:
+        errors["amount_paid"] = "a payment is recorded with the outcome voluntary payment"
+    short = short_by_levy(case)
+    if paid is not None and paid != paid.quantize(Decimal("0.01")):
+        errors["amount_paid"] = "rupees with at most 2 decimals"
+    elif paid is not None and paid > sum(short.values(), Decimal(0)):
+        errors["amount_paid"] = (f"more than the short levy of Rs "
+                                 f"{sum(short.values(), Decimal(0)):,.0f}")
+    challan = str(form.get("challan_number") or "").strip()
+    paid_on = (_date(form, "payment_date", errors) if form.get("payment_date")
+               else local_date(clock.now()))
     _raise(errors, "Reply not recorded.")
-    assert paid is not None
+    assert paid is not None and paid_on is not None
     case.amount_paid_pkr = paid
+    if paid:
+        ledger.post(session, case.id, "paid", allocate(paid, short), on=paid_on,
+                    kind="voluntary_payment", actor=task_forms.actor(),
+                    clock=clock, reference=challan or None)
     return {"reply_outcome": outcome, "amount_paid": paid,
             "reply_summary": str(form.get("reply_summary") or "").strip()[:2000]}
 
@@ -286,6 +309,30 @@ def _record_reply(session: Session, case: AuditCase, form: Mapping[str, Any],
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+def short_by_levy(case: AuditCase) -> dict[str, Decimal]:
+    """The short levy of the case's findings, per levy (cd, rd, acd, st, ast, it)."""
+    totals = {levy: Decimal(0) for levy in ledger.DUTY_LEVIES}
+    for item in case.items:
+        if item.finding is not None:
+            for levy in totals:
+                totals[levy] += getattr(item.finding, f"short_{levy}_pkr")
+    return totals
+
+
+def allocate(amount: Decimal, owed: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """A payment without a levy split is applied to the levies in statutory order (customs
+    duty first), each up to what it owes; the caller refuses more than the total owed."""
+    split: dict[str, Decimal] = {}
+    left = amount
+    for levy, due in owed.items():
+        take = min(left, max(due, Decimal(0)))
+        if take > 0:
+            split[levy], left = take, left - take
+    if left > 0:
+        raise ValueError(f"Rs {left} more than owed")
+    return split
+
 
 def _event(session: Session, task: OpenTask, user: User, clock: Clock, kind: str, summary: str,
            data: dict[str, Any] | None = None) -> None:

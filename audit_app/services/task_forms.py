@@ -11,6 +11,9 @@ same way.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 from workflows.clock import Clock
 
 from ..errors import ValidationFailed
-from ..models import AuditCase
+from ..models import AuditCase, User
 
 Handler = Callable[[Session, AuditCase, Mapping[str, Any], Clock], dict[str, Any]]
 
@@ -34,6 +37,26 @@ def form(element_id: str) -> Callable[[Handler], Handler]:
         REGISTRY[element_id] = handler
         return handler
     return register
+
+
+_ACTOR: ContextVar[User | None] = ContextVar("task_form_actor", default=None)
+
+
+@contextmanager
+def acting_as(user: User) -> Iterator[None]:
+    """While a task's form is handled: who completes the task (see `actor`)."""
+    token = _ACTOR.set(user)
+    try:
+        yield
+    finally:
+        _ACTOR.reset(token)
+
+
+def actor() -> User | None:
+    """The user completing the task whose form is being handled (None outside a task), so a
+    handler can name the actor of what it records (ledger entries, documents) without the
+    handler signature changing for every process."""
+    return _ACTOR.get()
 
 
 def handler_for(element_id: str) -> Handler | None:
