@@ -15,6 +15,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "risk.view": frozenset({R.AUDITOR, R.SUPERVISOR, R.MANAGEMENT, R.ADMINISTRATOR}),
     "risk.select": frozenset({R.SUPERVISOR}),
     "risk.rules.edit": frozenset({R.ADMINISTRATOR}),
+    # Cases: read by everyone who works on or oversees them (the service limits each officer
+    # to their directorate); tasks are worked by the roles that hold BPMN lanes; only a
+    # supervisor gives a task to someone else.
+    "cases.view": ALL_ROLES - {R.COMMITTEE_MEMBER},
+    "tasks.work": frozenset({R.AUDITOR, R.SUPERVISOR, R.ADJUDICATION_OFFICER,
+                             R.APPELLATE_OFFICER, R.RECOVERY_OFFICER}),
+    "tasks.reassign": frozenset({R.SUPERVISOR}),
 }
 
 

@@ -14,6 +14,8 @@ bp = Blueprint("web", __name__)
 
 # (endpoint, label, action that must be allowed) — the navigation each role sees.
 NAVIGATION: list[tuple[str, str, str]] = [
+    ("tasks.queue", "Work queue", "tasks.work"),
+    ("cases.index", "Cases", "cases.view"),
     ("declarations.browse", "Declarations", "declarations.view"),
     ("risk.index", "Risk", "risk.view"),
 ]
@@ -50,10 +52,13 @@ def _navigation() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from . import declarations, risk
+    from . import audit_tasks, cases, tasks  # noqa: F401  (audit_tasks registers the audit forms)
 
     app.register_blueprint(bp)
     app.register_blueprint(declarations.bp)
     app.register_blueprint(risk.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(tasks.bp)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
     app.add_template_filter(number, "number")

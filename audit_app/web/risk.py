@@ -20,6 +20,8 @@ from ..risk.rule_language import FUNCTIONS
 from ..risk.rule_reasons import FORMATS
 from ..risk.rules import RuleSetInvalid, active_rule_set
 from ..risk.schema import FEATURES
+from ..services import case_queries, cases
+from . import tasks
 
 bp = Blueprint("risk", __name__, url_prefix="/risk")
 
@@ -70,6 +72,8 @@ def _selection_page(form: dict[str, str] | None = None, errors: dict[str, str] |
     return render_template(
         "risk/selection.html", form=defaults | (form or {}), errors=errors or {},
         decision_errors=decision_errors or {}, proposals=rows, result=result,
+        cases_by_proposal=case_queries.cases_for_proposals(
+            session, [p.id for p in rows if p.status == "converted"]),
         last_run=request.args.get("run", type=int), directorates=_directorates(),
         score_run=selection.latest_score_run(session)), status
 
@@ -114,13 +118,25 @@ def decide(proposal_id: int):  # type: ignore[no-untyped-def]
     try:
         proposal = selection.decide_proposal(session, proposal_id, decision == "approve",
                                              current_user, request.form.get("note", ""))
+        # An approved proposal becomes a case at once, in the same transaction: the
+        # supervisor goes straight on to assigning it.
+        case = (cases.open_case(session, proposal.id, current_user, clock=tasks.clock())
+                if decision == "approve" else None)
     except DomainError as exc:
+        session.rollback()
         message = (exc.details or {}).get("note", exc.message) \
             if isinstance(exc.details, dict) else exc.message
         return _selection_page(decision_errors={proposal_id: message}, status=exc.status)
     session.commit()
-    flash(f"Proposal {proposal.id} {proposal.status}.", "info")
-    return redirect(url_for("risk.selection_page"))
+    if case is None:
+        flash(f"Proposal {proposal.id} {proposal.status}.", "info")
+        return redirect(url_for("risk.selection_page"))
+    flash(f"Proposal {proposal.id} approved: case {case.case_number} opened.", "info")
+    first = next((t for t in case_queries.open_tasks_of(session, case.id)
+                  if t.assignee_id == current_user.id), None)
+    if first is not None:
+        return redirect(url_for("tasks.show", task_id=first.task_id))
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 # --------------------------------------------------------------------------- rules

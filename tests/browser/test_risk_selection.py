@@ -14,6 +14,7 @@ from tests.browser.test_login_and_declarations import log_in
 from tests.factories import make_declaration, make_importer
 from tests.risk.riskdata import make_formations, make_score_run
 from tests.risk.riskdata import own_factory_serials  # noqa: F401  (autouse)
+from workflows.deadlines import seed_defaults
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +34,7 @@ def scores(session) -> None:  # type: ignore[no-untyped-def]
                                               "earlier imports of 85044090 from CN"],
                      ["UV-LOW-ORIGIN"]))
     make_score_run(session, rows)
+    seed_defaults(session)  # deadline rules: an approved proposal opens a case at once
     session.commit()
 
 
@@ -68,7 +70,12 @@ def test_a_supervisor_selects_audits_and_approves_one(page: Any, live_server: st
     first = rows.nth(0)
     first.get_by_label("Note (required to reject)").fill("Field audit with the Karachi team")
     first.get_by_role("button", name="Approve").click()
-    expect(page.locator(".flash.info")).to_have_text(re.compile(r"Proposal \d+ approved\."))
+    # The approved proposal is a case now, and the supervisor lands on its first task.
+    expect(page.locator(".flash.info")).to_have_text(
+        re.compile(r"Proposal \d+ approved: case PCA-S/\d{4}/\d{6} opened\."))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assign auditor")
+    page.get_by_role("navigation").get_by_role("link", name="Risk").click()
+    page.get_by_role("link", name="Selection").click()
     approved = page.get_by_test_id("proposal").filter(has_text="Crescent Solar")
     expect(approved).to_contain_text("approved")
     expect(approved).to_contain_text("by Farhan Qureshi")

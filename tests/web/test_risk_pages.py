@@ -18,6 +18,7 @@ from tests.factories import make_declaration, make_importer
 from tests.risk.riskdata import make_formations, make_score_run
 from tests.risk.riskdata import own_factory_serials  # noqa: F401  (autouse)
 from tests.web.test_declarations_pages import text_of
+from workflows.deadlines import seed_defaults
 
 GD = "KAPW-HC-555001-01062025"
 
@@ -57,6 +58,7 @@ def scored(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                                           "imports of 85044090 from CN"], ["UV-LOW-ORIGIN"]),
         (other.items[0], 0.2, 50_000, ["Gross weight 83% above the usual"], ["QT-WEIGHT-HIGH"])])
     install_starter(session)
+    seed_defaults(session)  # deadline rules: an approved proposal opens a case at once
     draft, _ = import_rule_set(session, export_rule_set(get_rule_set(session, 1)))
     proposal = AuditProposal(run_id=run.id, importer_id=importer.id, directorate_code="PCA-S",
                              basis="risk", status="proposed", expected_short_levy_pkr=Decimal(1),
@@ -135,12 +137,13 @@ def test_a_supervisor_selects_and_decides(client, make_user, scored, session) ->
     assert "required when rejecting" in text_of(response)
     response = client.post(f"/risk/proposals/{created.id}/decision",
                            data={"decision": "approve", "note": "Field audit in Q3"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].startswith("/tasks/")
     page = text_of(client.get("/risk/selection"))
     assert "approved by Supervisor" in page and "Field audit in Q3" in page
+    assert "Case PCA-S/" in page  # the approved proposal became a case
     again = client.post(f"/risk/proposals/{created.id}/decision", data={"decision": "reject",
                                                                          "note": "x"})
-    assert again.status_code == 409 and "already approved" in text_of(again)
+    assert again.status_code == 409 and "already converted" in text_of(again)
 
 
 @pytest.mark.parametrize("form, field, message", [

@@ -1,0 +1,181 @@
+"""Read-side queries the case screens need beside `services.cases`: the list of cases a user
+may see, the people named on a page, the officers a task can be reassigned to, and the
+parsing of a finding form into `CorrectFacts`. Plain reads; nothing here writes.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import ValidationFailed
+from ..models import AuditCase, CaseItem, OpenTask, Role, User, UserRole
+from workflows.clock import Clock, as_utc
+
+from .cases import TaskRow
+from .findings import CorrectFacts
+
+CASE_LIST_LIMIT = 200
+
+
+def sees_every_directorate(user: User) -> bool:
+    """Mirrors `cases.get_case`: management and administrators read every directorate's cases."""
+    return user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR)
+
+
+def list_cases(session: Session, user: User, *, status: str | None = None,
+               limit: int = CASE_LIST_LIMIT) -> list[tuple[AuditCase, int, int]]:
+    """The cases `user` may open (newest first), each with its numbers of items and of open
+    tasks (counted in the one query, so the list does not load every case's items)."""
+    open_tasks = (select(OpenTask.case_id, func.count().label("n"))
+                  .group_by(OpenTask.case_id).subquery())
+    items = (select(CaseItem.case_id, func.count().label("n"))
+             .group_by(CaseItem.case_id).subquery())
+    query = (select(AuditCase, func.coalesce(items.c.n, 0), func.coalesce(open_tasks.c.n, 0))
+             .outerjoin(open_tasks, open_tasks.c.case_id == AuditCase.id)
+             .outerjoin(items, items.c.case_id == AuditCase.id)
+             .order_by(AuditCase.created_at.desc(), AuditCase.id.desc()).limit(limit))
+    if not sees_every_directorate(user):
+        # A case with no directorate is everyone's (as in get_case).
+        query = query.where((AuditCase.directorate_code == user.directorate_code)
+                            | AuditCase.directorate_code.is_(None))
+    if status == "open":
+        query = query.where(AuditCase.status == "open")
+    elif status == "closed":
+        query = query.where(AuditCase.status != "open")
+    return [(case, n_items, n_open) for case, n_items, n_open in session.execute(query)]
+
+
+def cases_for_proposals(session: Session, proposal_ids: Iterable[int]) -> dict[int, AuditCase]:
+    """The case each converted proposal became (for links from the selection screen)."""
+    ids = list(proposal_ids)
+    if not ids:
+        return {}
+    return {c.proposal_id: c for c in session.scalars(
+        select(AuditCase).where(AuditCase.proposal_id.in_(ids)))}
+
+
+def directorate_tasks(session: Session, user: User, *, clock: Clock) -> list[TaskRow]:
+    """Every open task of the user's directorate, whatever its lane, due first: what a
+    supervisor oversees and may reassign (one query on the OpenTask projection)."""
+    query = (select(OpenTask, AuditCase.case_number)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .order_by(OpenTask.due_at, OpenTask.id))
+    if user.directorate_code:
+        query = query.where(OpenTask.directorate_code == user.directorate_code)
+    now = clock.now()
+    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in session.execute(query)]
+
+
+def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def officers_by_lane(session: Session, directorate: str | None,
+                     lanes: Iterable[str]) -> dict[str, list[User]]:
+    """Active officers of `directorate` holding each lane's role: whom a task can go to."""
+    roles = [Role(lane) for lane in set(lanes) if lane in Role._value2member_map_]
+    if not roles:
+        return {}
+    query = (select(UserRole.role, User).join(User, User.id == UserRole.user_id)
+             .where(UserRole.role.in_(roles), User.is_active.is_(True))
+             .order_by(User.full_name, User.id))
+    if directorate:
+        query = query.where(User.directorate_code == directorate)
+    found: dict[str, list[User]] = {}
+    for role, user in session.execute(query):
+        found.setdefault(role.value, []).append(user)
+    return found
+
+
+def auditors_of(session: Session, directorate: str | None) -> list[User]:
+    return officers_by_lane(session, directorate, [Role.AUDITOR.value]).get(Role.AUDITOR.value, [])
+
+
+def open_tasks_of(session: Session, case_id: int) -> list[OpenTask]:
+    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id)
+                                .order_by(OpenTask.due_at, OpenTask.id)))
+
+
+def open_load(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
+    """Open tasks per officer: the workload shown beside each name when assigning."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(OpenTask.assignee_id, func.count())
+                                .where(OpenTask.assignee_id.in_(ids))
+                                .group_by(OpenTask.assignee_id)).all())
+
+
+# --- the finding form ---------------------------------------------------------------------
+
+FINDING_FIELDS = ("value_pkr", "hs_code", "origin", "fta_code", "sro_ref", "quantity",
+                  "evidence", "documents")
+
+
+def finding_form_defaults(case_item: CaseItem) -> dict[str, str]:
+    """The form starts from the recorded finding, else from what was declared."""
+    item, f = case_item.item, case_item.finding
+    if f is not None:
+        return {"value_pkr": _plain(f.correct_value_pkr), "hs_code": f.correct_hs_code,
+                "origin": f.correct_origin, "fta_code": f.correct_fta_code or "",
+                "sro_ref": f.correct_sro_ref or "", "quantity": _plain(f.correct_quantity),
+                "evidence": f.evidence, "documents": "\n".join(f.documents or [])}
+    return {"value_pkr": _plain(item.assessed_value_pkr), "hs_code": item.hs_code,
+            "origin": item.origin_country, "fta_code": item.fta_code or "",
+            "sro_ref": item.sro_ref or "", "quantity": _plain(item.quantity), "evidence": "",
+            "documents": ""}
+
+
+def parse_finding_form(case_item: CaseItem, form: Mapping[str, Any]
+                       ) -> tuple[CorrectFacts, str, list[str]]:
+    """Facts typed as on the GD mean "unchanged" (None), so a changed quantity alone scales
+    the value at the declared unit price, as `findings.record_finding` does."""
+    item = case_item.item
+    errors: dict[str, str] = {}
+    value = _amount(form, "value_pkr", errors)
+    quantity = _amount(form, "quantity", errors)
+    if quantity is not None and quantity <= 0:
+        errors["quantity"] = "more than 0"
+    if errors:
+        raise ValidationFailed("Finding not recorded.", errors)
+    text = lambda name: str(form.get(name) or "").strip()  # noqa: E731
+    facts = CorrectFacts(
+        value_pkr=None if value is None or value == Decimal(item.assessed_value_pkr) else value,
+        hs_code=text("hs_code").replace(".", "") or None,
+        origin=text("origin").upper() or None,
+        fta_code=text("fta_code").upper() or None,
+        sro_ref=text("sro_ref") or None,
+        quantity=None if quantity is None or quantity == Decimal(item.quantity) else quantity)
+    documents = [d.strip() for d in str(form.get("documents") or "").replace(",", "\n")
+                 .splitlines() if d.strip()]
+    return facts, text("evidence"), documents
+
+
+def _amount(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> Decimal | None:
+    raw = str(form.get(name) or "").strip().replace(",", "")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        errors[name] = "a number, e.g. 1500000 or 12.5"
+        return None
+    if not value.is_finite() or value < 0:
+        errors[name] = "a number, 0 or more"
+        return None
+    return value
+
+
+def _plain(value: Any) -> str:
+    """12.500000 -> 12.5; 1500000.00 -> 1500000."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text

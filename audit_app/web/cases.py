@@ -1,0 +1,111 @@
+"""The case list and the case page, and the diagrams of a case's processes for bpmn-js.
+
+The page reads columns and projections only (case, items, findings, timeline, open tasks); the
+BPMN XML and the active elements come from `/cases/<id>/diagram.json`, fetched by
+`static/js/case-diagram.js` (no inline script: a CSP will forbid them).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user
+
+from ..auth import permission_required
+from ..db import get_session
+from ..services import case_queries, cases
+from ..models import Role
+from ..services.duty import LEVIES
+from .tasks import clock
+from workflows.clock import PKT, as_utc, local_date
+from workflows.runtime import Diagram
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+STATUS_LABELS = {
+    "open": "Open",
+    "closed_no_change": "Closed, no change",
+    "closed_voluntary_payment": "Closed on voluntary payment",
+    "referred_to_adjudication": "Referred to adjudication",
+}
+
+
+@bp.app_template_filter("case_status")
+def case_status(status: str) -> str:
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+@bp.app_template_filter("pk_date")
+def pk_date(value: dt.date | dt.datetime | None) -> str:
+    """`05 Jan 2026`: a stored date as is (deadlines are Pakistan days), an instant as the
+    day in Pakistan."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local_date(as_utc(value))
+    return value.strftime("%d %b %Y")
+
+
+@bp.app_template_filter("pk_time")
+def pk_time(value: dt.datetime | None) -> str:
+    """`05 Jan 2026 09:00`, Pakistan time (instants are stored in UTC)."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(PKT).strftime("%d %b %Y %H:%M")
+
+
+@bp.app_template_filter("is_past")
+def is_past(value: dt.datetime | None) -> bool:
+    return value is not None and as_utc(value) <= clock().now()
+
+
+@bp.app_template_filter("lane_label")
+def lane_label(lane: str) -> str:
+    try:
+        return Role(lane).label
+    except ValueError:
+        return lane
+
+
+@bp.get("/")
+@permission_required("cases.view")
+def index():  # type: ignore[no-untyped-def]
+    status = request.args.get("status") or None
+    status = status if status in ("open", "closed") else None
+    rows = case_queries.list_cases(get_session(), current_user, status=status)
+    people = case_queries.users_by_id(get_session(), [c.auditor_id for c, _, _ in rows])
+    return render_template("cases/index.html", rows=rows, people=people, status=status,
+                           every_directorate=case_queries.sees_every_directorate(current_user),
+                           limit=case_queries.CASE_LIST_LIMIT)
+
+
+@bp.get("/<int:case_id>")
+@permission_required("cases.view")
+def show(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    case = cases.get_case(session, case_id, current_user)
+    events = cases.timeline(session, case)
+    open_tasks = case_queries.open_tasks_of(session, case.id)
+    people = case_queries.users_by_id(session, [case.auditor_id, case.supervisor_id,
+                                                case.created_by_id,
+                                                *(e.actor_id for e in events),
+                                                *(t.assignee_id for t in open_tasks)])
+    return render_template("cases/show.html", case=case, events=events, open_tasks=open_tasks,
+                           people=people, levies=LEVIES)
+
+
+@bp.get("/<int:case_id>/diagram.json")
+@permission_required("cases.view")
+def diagram_json(case_id: int):  # type: ignore[no-untyped-def]
+    """Every process of the case, those with active tasks first, newest first within each."""
+    session = get_session()
+    case = cases.get_case(session, case_id, current_user)
+    found = list(reversed(cases.diagrams(session, case)))
+    found.sort(key=lambda d: not d.active_elements)  # stable: newest first stays
+    return jsonify({"case_id": case.id, "case_number": case.case_number,
+                    "diagrams": [_as_json(d) for d in found]})
+
+
+def _as_json(d: Diagram) -> dict[str, object]:
+    return {"process_id": d.process_id, "version": d.spec_hash[:12], "xml": d.bpmn_xml,
+            "active": d.active_elements}
