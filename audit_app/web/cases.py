@@ -14,8 +14,9 @@ from flask_login import current_user
 from ..auth import permission_required
 from ..db import get_session
 from ..services import case_queries, cases
-from ..models import Role
+from ..models import Role, User
 from ..services.duty import LEVIES
+from . import rupees
 from .tasks import clock
 from workflows.clock import PKT, as_utc, local_date
 from workflows.runtime import Diagram
@@ -33,6 +34,32 @@ STATUS_LABELS = {
 @bp.app_template_filter("case_status")
 def case_status(status: str) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+# Process ids to the titles shown above their diagrams; a process not listed shows its id.
+PROCESS_LABELS = {"pca_audit": "Audit"}
+
+# Timeline data keys that name a user, and how other values read (amounts, dates).
+_USER_KEYS = ("auditor_id", "assignee_id", "from_user_id", "to_user_id")
+
+
+@bp.app_template_filter("event_value")
+def event_value(value: object, key: str, people: dict[int, User] | None = None) -> str:
+    """A changed value of the timeline as a reader wants it: names, rupees, Pakistan dates."""
+    if key in _USER_KEYS and isinstance(value, int) and people and value in people:
+        return people[value].full_name
+    text = "" if value is None else str(value)
+    if ("levy" in key or "amount" in key or key.endswith("_pkr")) and text:
+        try:
+            return rupees(text)
+        except ArithmeticError:
+            return text
+    if key.endswith("_date") and len(text) == 10:
+        try:
+            return pk_date(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    return text.replace("_", " ") if key.endswith(("decision", "outcome", "type")) else text
 
 
 @bp.app_template_filter("pk_date")
@@ -86,8 +113,11 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     case = cases.get_case(session, case_id, current_user)
     events = cases.timeline(session, case)
     open_tasks = case_queries.open_tasks_of(session, case.id)
+    named = [v for e in events for k, v in ((e.data or {}).get("changed") or {}).items()
+             if k in _USER_KEYS and isinstance(v, int)]
+    named += [(e.data or {}).get(k) for e in events for k in _USER_KEYS]
     people = case_queries.users_by_id(session, [case.auditor_id, case.supervisor_id,
-                                                case.created_by_id,
+                                                case.created_by_id, *named,
                                                 *(e.actor_id for e in events),
                                                 *(t.assignee_id for t in open_tasks)])
     return render_template("cases/show.html", case=case, events=events, open_tasks=open_tasks,
@@ -107,5 +137,6 @@ def diagram_json(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _as_json(d: Diagram) -> dict[str, object]:
-    return {"process_id": d.process_id, "version": d.spec_hash[:12], "xml": d.bpmn_xml,
+    return {"process_id": d.process_id, "title": PROCESS_LABELS.get(d.process_id, d.process_id),
+            "version": d.spec_hash[:12], "xml": d.bpmn_xml,
             "active": d.active_elements}

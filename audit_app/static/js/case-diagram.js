@@ -17,7 +17,7 @@
     box.className = "bpmn-diagram";
     box.setAttribute("data-process", diagram.process_id);
     var title = document.createElement("h3");
-    title.textContent = diagram.process_id.replace(/_/g, " ") + " (version " + diagram.version + ")";
+    title.textContent = diagram.title + " process · version " + diagram.version;
     var canvasBox = document.createElement("div");
     canvasBox.className = "bpmn-canvas";
     box.appendChild(title);
