@@ -127,16 +127,17 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/<int:case_id>/diagram.json")
 @permission_required("cases.view")
 def diagram_json(case_id: int):  # type: ignore[no-untyped-def]
-    """Every process of the case, those with active tasks first, newest first within each."""
+    """Every process the case ran or runs: running ones first, newest first within each."""
     session = get_session()
     case = cases.get_case(session, case_id, current_user)
     found = list(reversed(cases.diagrams(session, case)))
-    found.sort(key=lambda d: not d.active_elements)  # stable: newest first stays
+    found.sort(key=lambda d: d.status != "running")  # stable: newest first stays
     return jsonify({"case_id": case.id, "case_number": case.case_number,
                     "diagrams": [_as_json(d) for d in found]})
 
 
 def _as_json(d: Diagram) -> dict[str, object]:
     return {"process_id": d.process_id, "title": PROCESS_LABELS.get(d.process_id, d.process_id),
-            "version": d.spec_hash[:12], "xml": d.bpmn_xml,
-            "active": d.active_elements}
+            "version": d.spec_hash[:12], "status": d.status, "end_status": d.end_status,
+            "started_at": d.started_at.isoformat() if d.started_at else None,
+            "xml": d.bpmn_xml, "active": d.active_elements}
