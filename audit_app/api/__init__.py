@@ -7,8 +7,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from . import declarations, intake, risk  # noqa: F401  (register routes on bp)
+    from . import cases, declarations, intake, openapi, risk, tasks  # noqa: F401  (routes on bp)
     from ..auth import csrf
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    openapi.init_app(app)

@@ -33,13 +33,15 @@ def current_token() -> ApiToken | None:
 
 
 def _authenticate_bearer() -> None:
+    g.pop("api_token", None)  # never a token left from another request in the same context
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         token = find_api_token(get_session(), header[7:].strip())
         if token is None:
             abort(401, description="The API token is unknown or revoked.")
         g.api_token = token
-        get_session().commit()  # record last_used_at
+        if get_session().dirty:
+            get_session().commit()  # record last_used_at (at most once a minute)
 
 
 def _require_login() -> Any:
@@ -86,6 +88,27 @@ def scope_required(scope: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorator
+
+
+def api_user(scope: str, action: str) -> User:
+    """The person an API call acts for: the logged-in user, or the user a personal token
+    belongs to (the token must carry `scope`). Either way the user's roles must allow
+    `action`, so a machine token never works tasks on its own."""
+    token = current_token()
+    if token is not None:
+        if token.user is None:
+            abort(403, description=f"This endpoint acts for a person: use a personal token "
+                                   f"(issued for a user) with scope {scope!r}.")
+        if scope not in token.scope_set:
+            abort(403, description=f"The API token lacks scope {scope!r}.")
+        user = token.user
+    elif current_user.is_authenticated:
+        user = current_user._get_current_object()  # type: ignore[attr-defined]
+    else:
+        abort(401, description="Log in or send an API token (Authorization: Bearer ...).")
+    if not allowed(user.role_set, action):
+        abort(403, description="Your role does not allow this.")
+    return user
 
 
 def init_app(app: Flask) -> None:

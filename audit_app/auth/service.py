@@ -17,6 +17,18 @@ from .passwords import hash_password, needs_rehash, verify_password
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
+# Scope -> what it allows. The task and case scopes only work on a personal token (one issued
+# for a user): the call then acts as that user and the user's roles still decide.
+TOKEN_SCOPES: dict[str, str] = {
+    "declarations:read": "read declarations",
+    "declarations:write": "push declarations (the clearance system)",
+    "risk:read": "read risk scores",
+    "cases:read": "read cases, their timeline and diagrams, as the token's user",
+    "tasks:read": "list the token user's and their team's tasks",
+    "tasks:write": "claim, reassign and complete tasks as the token's user",
+}
+PERSONAL_SCOPES = frozenset({"cases:read", "tasks:read", "tasks:write"})
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 class LoginRefused(DomainError):
@@ -86,12 +98,23 @@ def _token_digest(token: str) -> str:
 
 
 def issue_api_token(session: Session, name: str, scopes: list[str],
-                    created_by: User | None = None) -> tuple[ApiToken, str]:
-    """A new token; the plain value is returned once and never stored."""
+                    created_by: User | None = None, *,
+                    user: User | None = None) -> tuple[ApiToken, str]:
+    """A new token; the plain value is returned once and never stored. With `user` it is a
+    personal token: it acts as that user (within its scopes and the user's roles)."""
+    unknown = set(scopes) - set(TOKEN_SCOPES)
+    if unknown:
+        raise ValidationFailed(f"Unknown scope(s): {', '.join(sorted(unknown))}; known: "
+                               f"{', '.join(TOKEN_SCOPES)}.")
+    personal = set(scopes) & PERSONAL_SCOPES
+    if personal and user is None:
+        raise ValidationFailed(f"Scope(s) {', '.join(sorted(personal))} act for a person: "
+                               "issue the token for a user.")
     plain = "pca_" + secrets.token_urlsafe(32)
     token = ApiToken(name=name, prefix=plain[:12], token_hash=_token_digest(plain),
                      scopes=" ".join(sorted(set(scopes))),
-                     created_by_id=created_by.id if created_by else None)
+                     created_by_id=created_by.id if created_by else None,
+                     user_id=user.id if user else None)
     session.add(token)
     session.flush()
     return token, plain
@@ -101,7 +124,12 @@ def find_api_token(session: Session, plain: str) -> ApiToken | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
     if token is None or token.revoked_at is not None:
         return None
-    token.last_used_at = utcnow()
+    if token.user is not None and not token.user.is_active:
+        return None  # a disabled officer's personal tokens stop with the account
+    # A write per call would double the cost of every API request; a minute is precise enough.
+    now = utcnow()
+    if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return token
 
 

@@ -51,10 +51,20 @@ def list_users_cmd() -> None:
 @click.option("--name", required=True, help="Who uses it, e.g. 'clearance system'")
 @click.option("--scope", "scopes", multiple=True, default=["declarations:write"],
               show_default=True)
-def issue_token_cmd(name: str, scopes: tuple[str, ...]) -> None:
+@click.option("--user", "username", default=None,
+              help="A personal token acting as this user (needed for cases:read, tasks:*)")
+def issue_token_cmd(name: str, scopes: tuple[str, ...], username: str | None) -> None:
     """Issue a token; its value is printed once and only its hash is kept."""
     session = get_session()
-    token, plain = issue_api_token(session, name, list(scopes))
+    user = None
+    if username:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No user {username!r}.")
+    try:
+        token, plain = issue_api_token(session, name, list(scopes), user=user)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     session.commit()
     click.echo(f"Token {token.id} ({token.scopes}) for {name}:\n{plain}\n"
                "Store it now: it cannot be shown again.")
@@ -78,7 +88,8 @@ def list_tokens_cmd() -> None:
     """List tokens (never their values)."""
     for t in get_session().scalars(select(ApiToken).order_by(ApiToken.id)):
         state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
-        click.echo(f"{t.id:4} {t.prefix}… {t.name:30} {t.scopes:30} {state}")
+        owner = t.user.username if t.user else "-"
+        click.echo(f"{t.id:4} {t.prefix}… {t.name:30} {t.scopes:30} {owner:12} {state}")
 
 
 @config_cli.command("show")

@@ -95,7 +95,9 @@ class UserRole(Base):
 
 
 class ApiToken(Base):
-    """A machine token (e.g. the clearance system pushing declarations). Only its hash is kept."""
+    """A machine token (e.g. the clearance system pushing declarations), or a personal token
+    when `user_id` is set: it then acts as that user, within its scopes and the user's roles.
+    Only its hash is kept."""
 
     __tablename__ = "api_tokens"
 
@@ -105,9 +107,13 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     scopes: Mapped[str] = mapped_column(String(255))  # space-separated, e.g. "declarations:write"
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
 
     @property
     def scope_set(self) -> frozenset[str]:

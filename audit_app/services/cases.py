@@ -105,6 +105,50 @@ def list_escalations(session: Session, user: User, *, clock: Clock) -> list[Task
     return [TaskRow(t, number, True) for t, number in session.execute(query)]
 
 
+TASK_LISTS = ("mine", "team", "escalations")
+
+
+def page_tasks(session: Session, user: User, *, which: str = "mine", clock: Clock,
+               limit: int = 50, offset: int = 0) -> tuple[list[TaskRow], int]:
+    """One page of a work queue (`which` in TASK_LISTS, as in `list_tasks` and
+    `list_escalations`), overdue first (earliest due first), with the queue's total length."""
+    if which not in TASK_LISTS:
+        raise ValidationFailed("Unknown task list.", {"list": " or ".join(TASK_LISTS)})
+    query = select(OpenTask, AuditCase.case_number).join(AuditCase,
+                                                         AuditCase.id == OpenTask.case_id)
+    if which == "escalations":
+        query = query.where(OpenTask.escalated_to_id == user.id)
+    elif which == "team":
+        query = query.where(OpenTask.lane.in_([r.value for r in user.role_set]))
+        if user.directorate_code:
+            query = query.where(OpenTask.directorate_code == user.directorate_code)
+    else:
+        query = query.where(OpenTask.assignee_id == user.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    now = clock.now()
+    rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
+                           .limit(limit).offset(offset))
+    return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in rows], total
+
+
+def get_task(session: Session, task_id: str, user: User, *, clock: Clock) -> TaskRow:
+    """One open task, for someone who may read its case."""
+    task = session.scalar(select(OpenTask).where(OpenTask.task_id == task_id))
+    if task is None:
+        raise NotFound("No open task with this id: it was completed, cancelled or never existed.")
+    case = get_case(session, task.case_id, user)
+    return TaskRow(task, case.case_number, _aware(task.due_at) <= clock.now())
+
+
+def open_tasks_of_case(session: Session, case_id: int, *, clock: Clock) -> list[TaskRow]:
+    """The case's open tasks, earliest due first."""
+    query = (select(OpenTask, AuditCase.case_number)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .where(OpenTask.case_id == case_id).order_by(OpenTask.due_at, OpenTask.id))
+    now = clock.now()
+    return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in session.execute(query)]
+
+
 def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> OpenTask:
     """Take an unassigned task of a lane the user works in."""
     task = runtime.open_task(session, task_id)
@@ -162,6 +206,26 @@ def get_case(session: Session, case_id: int, user: User) -> AuditCase:
         raise PermissionDenied(f"Case {case.case_number} belongs to directorate "
                                f"{case.directorate_code}.")
     return case
+
+
+CASE_STATUS_FILTERS = ("open", "closed")
+
+
+def page_cases(session: Session, user: User, *, status: str | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[list[AuditCase], int]:
+    """The cases `user` may read (as in `get_case`), newest first, and how many there are."""
+    query = select(AuditCase)
+    if not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR):
+        query = query.where((AuditCase.directorate_code == user.directorate_code)
+                            | AuditCase.directorate_code.is_(None))
+    if status == "open":
+        query = query.where(AuditCase.status == "open")
+    elif status == "closed":
+        query = query.where(AuditCase.status != "open")
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditCase.created_at.desc(), AuditCase.id.desc())
+                           .limit(limit).offset(offset))
+    return list(rows), total
 
 
 def timeline(session: Session, case: AuditCase) -> list[CaseEvent]:
