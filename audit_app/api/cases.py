@@ -153,6 +153,8 @@ def case_diagrams(case_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     case = cases.get_case(session, case_id, user)
     return jsonify({"case_id": case.id, "case_number": case.case_number, "diagrams": [
-        {"process_id": d.process_id, "spec_hash": d.spec_hash,
-         "active_elements": list(d.active_elements), "bpmn_xml": d.bpmn_xml}
+        {"process_id": d.process_id, "instance_id": d.instance_id, "status": d.status,
+         "end_status": d.end_status, "started_at": iso(d.started_at),
+         "spec_hash": d.spec_hash, "active_elements": list(d.active_elements),
+         "bpmn_xml": d.bpmn_xml}
         for d in cases.diagrams(session, case)]})

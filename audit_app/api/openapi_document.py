@@ -215,7 +215,11 @@ SCHEMAS: dict[str, Any] = {
         "open_tasks": {"type": "array", "items": ref("Task")},
         "timeline": {"type": "array", "items": ref("CaseEvent"),
                      "description": "Oldest first: who did what, when, and the data changed."}}),
-    "Diagram": obj({"process_id": STR, "spec_hash": STR,
+    "Diagram": obj({"process_id": STR, "instance_id": nullable(INT),
+                    "status": {"type": "string", "enum": ["running", "completed"]},
+                    "end_status": {**nullable(STR), "description":
+                                   "The case status the process's end event set."},
+                    "started_at": nullable(DATETIME), "spec_hash": STR,
                     "active_elements": {"type": "array", "items": STR,
                                         "description": "BPMN element ids waiting for people."},
                     "bpmn_xml": {"type": "string", "description":

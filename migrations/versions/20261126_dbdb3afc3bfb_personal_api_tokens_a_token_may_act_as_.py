@@ -1,7 +1,7 @@
 """Personal API tokens: a token may act as one user
 
 Revision ID: dbdb3afc3bfb
-Revises: bdebed1d996e
+Revises: e17fbcc78a2e
 Create Date: 2026-11-26 21:21:31.996954
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision: str = 'dbdb3afc3bfb'
-down_revision: Union[str, None] = 'bdebed1d996e'
+down_revision: Union[str, None] = 'e17fbcc78a2e'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

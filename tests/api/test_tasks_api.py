@@ -15,7 +15,8 @@ from audit_app.auth.service import issue_api_token
 from audit_app.errors import ValidationFailed
 from audit_app.models import AuditCase, CaseEvent, OpenTask, Role, User
 from tests.api.openapi_check import Checked, api_doc, checked  # noqa: F401
-from tests.casedata import NOTICE, PLAN, World, drive_to, world  # noqa: F401
+from audit_app.services.findings import CorrectFacts, record_finding
+from tests.casedata import PLAN, World, drive_to, tariff, world  # noqa: F401
 from tests.conftest import login
 
 
@@ -109,8 +110,15 @@ def test_a_bad_form_is_422_with_a_message_per_field(api: Checked, world: World) 
 
 
 def test_json_amounts_stay_exact(api: Checked, world: World) -> None:
-    case = world.open_case()
-    drive_to(world, case, "record_reply")
+    tariff(world.session, "84713010")
+    case = world.open_case([{"hs_code": "84713010", "declared_value_pkr": Decimal(1_000_000)}])
+    drive_to(world, case, "examine_records")
+    record_finding(world.session, case.items[0].id, world.auditor,
+                   CorrectFacts(value_pkr=Decimal(1_500_000)), evidence="invoice",
+                   clock=world.clock)
+    for element, form in (("examine_records", {}), ("review_findings", {"decision": "approve"}),
+                          ("issue_observation", {"observation_date": "2026-02-02"})):
+        world.do(case, element, form)
     as_user(api, world.auditor)
     response = api.post(f"/api/v1/tasks/{world.task(case).task_id}/complete",
                         data='{"reply_outcome": "voluntary_payment", "amount_paid": 1500.10}',
