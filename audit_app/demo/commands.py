@@ -77,7 +77,8 @@ def seed_command(items: int, seed: int, months: int, if_empty: bool) -> None:
         click.echo(f"  {kind:<13} {report['rows_read']:>9,} rows, {report['new']:,} new")
     risk = result["risk"]
     click.echo(f"Risk: starter rules active, model {risk['model']} trained and active, "
-               f"{risk['items_scored']:,} items scored.")
+               f"{risk['items_scored']:,} items scored, {risk['proposals']} audits proposed "
+               "for the supervisor (PCA-S) to approve.")
     click.echo(f"Files (with ground_truth.csv for risk evaluation) in {out_dir}")
 
 

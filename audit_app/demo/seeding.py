@@ -102,6 +102,7 @@ def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
         reports[kind] = import_file(session, kind, out_dir / name).as_dict()
     install_starter_rules(session)  # version 1 of the risk rules, active
     risk = _train_and_score(session)
+    risk["proposals"] = _propose_audits(session, seed)
     return {"generated": summary, "imported": reports, "risk": risk}
 
 
@@ -115,6 +116,22 @@ def _train_and_score(session: Session) -> dict[str, Any]:
     scored = score_period(session, None, None, "demo seed")
     return {"model": model.version, "items_scored": len(scored.frame),
             "run_id": scored.run.id if scored.run else None}
+
+
+# The demo supervisor's directorate; both demo auditors work there, so a proposal approved by
+# the supervisor can be assigned and worked at once.
+DEMO_DIRECTORATE = "PCA-S"
+DEMO_PROPOSALS = 6
+
+
+def _propose_audits(session: Session, seed: int) -> int:
+    """Pending audit proposals for the demo supervisor to approve (the walkthrough's start)."""
+    from ..risk.selection import SelectionRequest, select_audits
+
+    result = select_audits(session, SelectionRequest(capacity=DEMO_PROPOSALS,
+                                                     directorate=DEMO_DIRECTORATE,
+                                                     random_share=0.0, seed=seed), "demo seed")
+    return len(result.proposals)
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from audit_app.db import get_session
-from audit_app.models import DeclarationItem, RiskModel, RiskRuleSet, RiskScore, User
+from audit_app.models import AuditProposal, DeclarationItem, RiskModel, RiskRuleSet, RiskScore, User
 
 
 def test_seed_builds_a_usable_demo_instance_once(app, runner) -> None:  # type: ignore[no-untyped-def]
@@ -19,7 +19,14 @@ def test_seed_builds_a_usable_demo_instance_once(app, runner) -> None:  # type: 
         assert count(RiskScore) == 3000
         assert session.scalar(select(RiskModel.status)) == "active"
         assert session.scalar(select(RiskRuleSet.status)) == "active"
-        assert session.scalar(select(User.id).where(User.username == "supervisor")) is not None
+        supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+        auditor = session.scalar(select(User).where(User.username == "auditor"))
+        # The walkthrough starts with proposals the supervisor may approve and assign.
+        pending = session.scalars(select(AuditProposal).where(
+            AuditProposal.status == "proposed")).all()
+        assert pending and {p.directorate_code for p in pending} == {
+            supervisor.directorate_code} == {auditor.directorate_code}
+        assert all(p.items for p in pending)
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert again.exit_code == 0 and "already present" in again.output
 

@@ -326,3 +326,60 @@ def test_a_rejected_proposal_opens_no_case(client: FlaskClient, clocked: World) 
                 data={"decision": "reject", "note": "Audited last year"})
     assert clocked.session.scalar(select(AuditCase)) is None
     assert cases.list_tasks(clocked.session, clocked.supervisor, clock=clocked.clock) == []
+
+
+def test_the_reply_records_a_voluntary_payment_and_closes_the_case(
+        client: FlaskClient, clocked: World) -> None:
+    tariff(clocked.session, LAPTOP)
+    case = clocked.open_case([{"hs_code": LAPTOP, "declared_value_pkr": Decimal(1_000_000)}])
+    drive_to(clocked, case, "examine_records")
+    from audit_app.services.findings import CorrectFacts, record_finding
+    record_finding(clocked.session, case.items[0].id, clocked.auditor,
+                   CorrectFacts(value_pkr=Decimal(1_500_000)), evidence="Invoice",
+                   clock=clocked.clock)
+    clocked.session.commit()
+    for element, form in (("examine_records", {}), ("review_findings", {"decision": "approve"}),
+                          ("issue_observation", {"observation_date": "2026-01-06"})):
+        clocked.do(case, element, form)
+    task = clocked.task(case, "record_reply")
+    login(client, "aud")
+    too_much = client.post(f"/tasks/{task.task_id}", data={
+        "reply_outcome": "voluntary_payment", "amount_paid": "300000"})
+    assert too_much.status_code == 422
+    assert "more than the short levy of Rs 278,696" in _error(too_much, "amount_paid")
+    assert 'value="300000"' in too_much.get_data(as_text=True)
+    done = client.post(f"/tasks/{task.task_id}", data={
+        "reply_outcome": "voluntary_payment", "amount_paid": "278696",
+        "challan_number": "CH-2026-0042", "payment_date": "2026-01-12"}, follow_redirects=True)
+    page = text_of(done)
+    assert "Closed on voluntary payment" in page and "Paid voluntarily Rs 278,696" in page
+    assert "No open tasks" in page
+
+
+def test_only_the_cases_auditor_records_findings(client: FlaskClient, clocked: World) -> None:
+    case = clocked.open_case()
+    drive_to(clocked, case, "examine_records")
+    task = clocked.task(case)
+    login(client, "sup")  # a supervisor may read the examination but not record findings
+    response = client.post(f"/tasks/{task.task_id}/findings/{case.items[0].id}",
+                           data={"value_pkr": "1", "evidence": "x"})
+    assert response.status_code == 403
+    assert "Only the case's auditor records findings." in text_of(response)
+
+
+def test_the_work_queue_never_loads_a_workflow(client: FlaskClient, clocked: World,
+                                               app: Flask) -> None:
+    from sqlalchemy import event
+    for _ in range(3):
+        drive_to(clocked, clocked.open_case(), "examine_records")
+    login(client, "sup")
+    statements: list[str] = []
+    engine = app.extensions["pca_db"].engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/tasks/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert not [s for s in statements if "workflow_instances" in s]
+    assert len([s for s in statements if "FROM open_tasks" in s]) <= 3  # mine, team, escalations
