@@ -37,4 +37,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    import dashboards
+    dashboards.init_app(app)
     return app

@@ -22,6 +22,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tasks.work": frozenset({R.AUDITOR, R.SUPERVISOR, R.ADJUDICATION_OFFICER,
                              R.APPELLATE_OFFICER, R.RECOVERY_OFFICER}),
     "tasks.reassign": frozenset({R.SUPERVISOR}),
+    # Dashboards: management and the committee see every directorate, a supervisor their own
+    # (dashboards.access narrows the scope); the steering report is the committee's.
+    "dashboards.view": frozenset({R.SUPERVISOR, R.MANAGEMENT, R.COMMITTEE_MEMBER}),
+    "reports.steering.view": frozenset({R.MANAGEMENT, R.COMMITTEE_MEMBER}),
+    "reports.steering.issue": frozenset({R.MANAGEMENT}),
 }
 
 

@@ -18,6 +18,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("cases.index", "Cases", "cases.view"),
     ("declarations.browse", "Declarations", "declarations.view"),
     ("risk.index", "Risk", "risk.view"),
+    ("dashboards.index", "Dashboards", "dashboards.view"),
 ]
 
 

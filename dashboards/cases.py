@@ -1,0 +1,35 @@
+"""The list of cases behind a figure (the drill-down), as a table that links to each case."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from audit_app.models import AuditCase, Importer
+
+from .tables import Column, Table
+
+LIMIT = 2000
+
+
+def case_table(session: Session, title: str, case_ids: Select[Any],
+               limit: int = LIMIT) -> tuple[Table, int]:
+    """The cases (largest detected amount first, at most `limit`) and how many there are."""
+    ids = case_ids.subquery()
+    total = int(session.scalar(select(func.count()).select_from(ids)) or 0)
+    rows = session.execute(
+        select(AuditCase.id, AuditCase.case_number, Importer.name, Importer.ntn,
+               AuditCase.directorate_code, AuditCase.status, AuditCase.created_at,
+               AuditCase.short_levy_total_pkr)
+        .join(Importer, Importer.id == AuditCase.importer_id)
+        .where(AuditCase.id.in_(select(ids.c[0])))
+        .order_by(AuditCase.short_levy_total_pkr.desc(), AuditCase.id).limit(limit))
+    table = Table("cases", title, [
+        Column("case_number", "Case"), Column("importer", "Importer"), Column("ntn", "NTN"),
+        Column("directorate", "Directorate"), Column("status", "Status"),
+        Column("opened", "Opened", "date"), Column("detected", "Detected", "rupees")], [
+        {"id": r[0], "case_number": r[1], "importer": r[2], "ntn": r[3], "directorate": r[4],
+         "status": r[5].replace("_", " "), "opened": r[6].date() if r[6] else None,
+         "detected": r[7]} for r in rows])
+    return table, total

@@ -1,0 +1,230 @@
+"""Performance figures: audits started, completed (audit observation issued) and closed; hit
+rate and conversion; days between stages; workload and results per officer.
+
+Definitions (also on the page):
+- started: the case was opened in the period (its proposal approved and the audit begun);
+- completed: the audit observation was issued in the period (every audit ends in one);
+- closed: the case reached a closed status in the period;
+- hit rate: completed audits whose findings carry a short levy, over completed audits;
+- conversion: contravention reports framed over observations issued, in the period;
+- days selection -> observation: from the selection that proposed the case (the case's
+  opening when it had no proposal) to the observation, for observations in the period.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from audit_app.models import AuditCase, AuditProposal, CaseEvent, OpenTask, User
+from workflows.clock import as_utc
+
+from ..filters import Filters, Period
+from ..sql import local_month
+
+OBSERVATION = "issue_observation"
+CONTRAVENTION_END = "referred_to_adjudication"
+
+
+def _in(column: Any, period: Period) -> Any:
+    return and_(column >= period.start_utc, column < period.end_utc)
+
+
+def _first_event(element: str, kind: str = "task_completed") -> Any:
+    """Per case, the first time `element` happened (a returned review can repeat a step)."""
+    return (select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
+            .where(CaseEvent.kind == kind, CaseEvent.element_id == element)
+            .group_by(CaseEvent.case_id).subquery())
+
+
+def started_cases(f: Filters, period: Period | None = None) -> Select[Any]:
+    period = period or f.window
+    return select(AuditCase.id).where(_in(AuditCase.created_at, period), *f.case_conditions())
+
+
+def completed_cases(f: Filters, period: Period | None = None) -> Select[Any]:
+    period = period or f.window
+    obs = _first_event(OBSERVATION)
+    return (select(AuditCase.id).join(obs, obs.c.case_id == AuditCase.id)
+            .where(_in(obs.c.at, period), *f.case_conditions()))
+
+
+def closed_cases(f: Filters, period: Period | None = None) -> Select[Any]:
+    period = period or f.window
+    return select(AuditCase.id).where(AuditCase.status.startswith("closed"),
+                                      _in(AuditCase.closed_at, period), *f.case_conditions())
+
+
+def contravention_cases(f: Filters, period: Period | None = None) -> Select[Any]:
+    period = period or f.window
+    ended = _first_event(CONTRAVENTION_END, kind="case_closed")
+    return (select(AuditCase.id).join(ended, ended.c.case_id == AuditCase.id)
+            .where(_in(ended.c.at, period), *f.case_conditions()))
+
+
+def hit_cases(f: Filters, period: Period | None = None) -> Select[Any]:
+    return completed_cases(f, period).where(AuditCase.short_levy_total_pkr > 0)
+
+
+@dataclass(frozen=True)
+class Headline:
+    started: int
+    completed: int
+    closed: int
+    with_finding: int
+    contraventions: int
+    detected_pkr: Decimal
+
+    @property
+    def hit_rate(self) -> float | None:
+        return self.with_finding / self.completed if self.completed else None
+
+    @property
+    def conversion(self) -> float | None:
+        return self.contraventions / self.completed if self.completed else None
+
+
+def _count(session: Session, ids: Select[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+
+
+def headline(session: Session, f: Filters) -> Headline:
+    completed = completed_cases(f).subquery()
+    done = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1),
+                                                         else_=0)), 0),
+               func.coalesce(func.sum(AuditCase.short_levy_total_pkr), 0))
+        .select_from(AuditCase).join(completed, completed.c.id == AuditCase.id)).one()
+    return Headline(started=_count(session, started_cases(f)), completed=int(done[0]),
+                    closed=_count(session, closed_cases(f)), with_finding=int(done[1]),
+                    contraventions=_count(session, contravention_cases(f)),
+                    detected_pkr=Decimal(done[2]))
+
+
+def monthly(session: Session, f: Filters) -> dict[str, dict[str, int]]:
+    """Started / completed / closed per month over the trend window (12 months at least)."""
+    window = f.window.trailing_months(12)
+    out = {m: {"started": 0, "completed": 0, "closed": 0} for m in window.months}
+    obs = _first_event(OBSERVATION)
+    queries = {
+        "started": select(local_month(AuditCase.created_at), func.count())
+        .where(_in(AuditCase.created_at, window), *f.case_conditions())
+        .group_by(local_month(AuditCase.created_at)),
+        "completed": select(local_month(obs.c.at), func.count())
+        .select_from(AuditCase).join(obs, obs.c.case_id == AuditCase.id)
+        .where(_in(obs.c.at, window), *f.case_conditions()).group_by(local_month(obs.c.at)),
+        "closed": select(local_month(AuditCase.closed_at), func.count())
+        .where(AuditCase.status.startswith("closed"), _in(AuditCase.closed_at, window),
+               *f.case_conditions()).group_by(local_month(AuditCase.closed_at)),
+    }
+    for measure, query in queries.items():
+        for month, count in session.execute(query):
+            if month in out:
+                out[month][measure] = int(count)
+    return out
+
+
+@dataclass(frozen=True)
+class StageDays:
+    stage: str
+    cases: int
+    median: float | None
+    p90: float | None
+
+
+def percentile_days(days: list[float]) -> tuple[float | None, float | None]:
+    """Median and 90th percentile (linear interpolation between ranks)."""
+    if not days:
+        return None, None
+    values = np.asarray(days, dtype=float)
+    return float(np.percentile(values, 50)), float(np.percentile(values, 90))
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> float:
+    return (as_utc(end) - as_utc(start)).total_seconds() / 86400
+
+
+def selection_to_observation(session: Session, f: Filters) -> list[float]:
+    obs = _first_event(OBSERVATION)
+    selected = func.coalesce(AuditProposal.created_at, AuditCase.created_at)
+    rows = session.execute(
+        select(selected, obs.c.at).select_from(AuditCase)
+        .join(obs, obs.c.case_id == AuditCase.id)
+        .outerjoin(AuditProposal, AuditProposal.id == AuditCase.proposal_id)
+        .where(_in(obs.c.at, f.window), *f.case_conditions()))
+    return [_days(a, b) for a, b in rows]
+
+
+def stage_days(session: Session, f: Filters,
+               extra: list[tuple[str, list[float]]] | None = None) -> list[StageDays]:
+    stages = [("Selection to audit observation", selection_to_observation(session, f))]
+    stages += extra or []
+    return [StageDays(name, len(days), *percentile_days(days)) for name, days in stages]
+
+
+@dataclass(frozen=True)
+class Officer:
+    user_id: int
+    name: str
+    open_tasks: int
+    overdue: int
+    completed: int
+    with_finding: int
+    detected_pkr: Decimal
+
+
+def workload(session: Session, f: Filters, now: dt.datetime) -> list[Officer]:
+    """Open tasks (and overdue ones) per assignee, and each auditor's audits completed in the
+    period with their results; officers with neither are left out."""
+    tasks = dict()
+    for user_id, total, overdue in session.execute(
+            select(OpenTask.assignee_id, func.count(),
+                   func.coalesce(func.sum(case((OpenTask.due_at <= now, 1), else_=0)), 0))
+            .join(AuditCase, AuditCase.id == OpenTask.case_id)
+            .where(OpenTask.assignee_id.is_not(None), *f.case_conditions())
+            .group_by(OpenTask.assignee_id)):
+        tasks[user_id] = (int(total), int(overdue))
+    completed = completed_cases(f).subquery()
+    results = {}
+    for user_id, n, hits, detected in session.execute(
+            select(AuditCase.auditor_id, func.count(),
+                   func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1), else_=0)), 0),
+                   func.coalesce(func.sum(AuditCase.short_levy_total_pkr), 0))
+            .join(completed, completed.c.id == AuditCase.id)
+            .where(AuditCase.auditor_id.is_not(None)).group_by(AuditCase.auditor_id)):
+        results[user_id] = (int(n), int(hits), Decimal(detected))
+    ids = set(tasks) | set(results)
+    names = {uid: name for uid, name in session.execute(
+        select(User.id, User.full_name).where(User.id.in_(ids)))} if ids else {}
+    out = [Officer(uid, names.get(uid, f"user {uid}"), *tasks.get(uid, (0, 0)),
+                   *results.get(uid, (0, 0, Decimal(0)))) for uid in ids]
+    return sorted(out, key=lambda o: (-o.open_tasks, -o.completed, o.name))
+
+
+def officer_cases(f: Filters, user_id: int) -> Select[Any]:
+    """Cases behind an officer's row: those with a task open on them, or audited by them and
+    completed in the period."""
+    with_task = select(OpenTask.case_id).where(OpenTask.assignee_id == user_id)
+    done = completed_cases(f).where(AuditCase.auditor_id == user_id)
+    return select(AuditCase.id).where(
+        (AuditCase.id.in_(with_task) & and_(*f.case_conditions(), literal(True)))
+        | AuditCase.id.in_(done))
+
+
+def by_directorate(session: Session, f: Filters) -> list[dict[str, Any]]:
+    """Completed audits, hits and detected amount per directorate."""
+    completed = completed_cases(f).subquery()
+    rows = session.execute(
+        select(AuditCase.directorate_code, func.count(),
+               func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1), else_=0)), 0),
+               func.coalesce(func.sum(AuditCase.short_levy_total_pkr), 0))
+        .join(completed, completed.c.id == AuditCase.id)
+        .group_by(AuditCase.directorate_code).order_by(AuditCase.directorate_code))
+    return [{"directorate": d or "(none)", "_drill": d or "", "completed": int(n),
+             "with_finding": int(h), "hit_rate": (int(h) / int(n)) if n else None,
+             "detected": Decimal(s)} for d, n, h, s in rows]

@@ -1,0 +1,49 @@
+"""SQL the dashboards share: the calendar month of an instant in Pakistan time, on either
+database, so monthly figures are grouped by the database instead of in Python."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class local_month(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """'YYYY-MM' of a UTC instant (or a date) in Asia/Karachi (UTC+5, no daylight saving)."""
+
+    type = String()
+    inherit_cache = True
+    name = "local_month"
+
+
+@compiles(local_month, "postgresql")
+def _pg(element: local_month, compiler: Any, **kw: Any) -> str:
+    (arg,) = list(element.clauses)
+    return f"to_char(({compiler.process(arg, **kw)}) AT TIME ZONE 'Asia/Karachi', 'YYYY-MM')"
+
+
+@compiles(local_month, "sqlite")
+def _sqlite(element: local_month, compiler: Any, **kw: Any) -> str:
+    (arg,) = list(element.clauses)
+    return f"strftime('%Y-%m', {compiler.process(arg, **kw)}, '+5 hours')"
+
+
+class local_month_of_date(FunctionElement[str]):  # noqa: N801
+    """'YYYY-MM' of a DATE column."""
+
+    type = String()
+    inherit_cache = True
+    name = "local_month_of_date"
+
+
+@compiles(local_month_of_date, "postgresql")
+def _pg_date(element: local_month_of_date, compiler: Any, **kw: Any) -> str:
+    (arg,) = list(element.clauses)
+    return f"to_char({compiler.process(arg, **kw)}, 'YYYY-MM')"
+
+
+@compiles(local_month_of_date, "sqlite")
+def _sqlite_date(element: local_month_of_date, compiler: Any, **kw: Any) -> str:
+    (arg,) = list(element.clauses)
+    return f"strftime('%Y-%m', {compiler.process(arg, **kw)})"

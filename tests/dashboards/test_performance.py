@@ -1,0 +1,138 @@
+"""Performance dashboard: each callback output for given filters, against counts and sums
+computed here from the cases and their events."""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from audit_app.models import AuditCase, CaseEvent, Role
+from dashboards.performance import callbacks, drill
+from dashboards.filters import Filters
+from dashboards.access import Viewer
+from tests.conftest import login
+from tests.dashboards.data import Cases3, as_user, cases3, user, world  # noqa: F401
+
+OUT = {name: i for i, name in enumerate(
+    ["started", "completed", "closed", "hit", "conversion", "detected", "hit_note", "monthly",
+     "directorates", "officers", "stages", "officers_table"])}
+
+
+def _observed(session, case) -> object:  # type: ignore[no-untyped-def]
+    return session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id,
+                                                     CaseEvent.element_id == "issue_observation"))
+
+
+def test_headline_figures_for_the_year(app: Flask, cases3: Cases3, make_user) -> None:  # noqa: F811
+    make_user(Role.MANAGEMENT, username="boss")
+    s = cases3.world.session
+    everything = s.scalars(select(AuditCase)).all()
+    detected = sum((c.short_levy_total_pkr for c in everything if _observed(s, c)), Decimal(0))
+    ctx = as_user(app, user(cases3.world, "boss"))
+    try:
+        out = callbacks.update("2026", None, None, None, None)
+    finally:
+        ctx.pop()
+    assert out[OUT["started"]] == f"{len(everything)}" == "3"
+    assert out[OUT["completed"]] == "2"  # two observations issued
+    assert out[OUT["closed"]] == "1"  # the clean case, closed with no change
+    assert out[OUT["hit"]] == "50.0%"
+    assert out[OUT["conversion"]] == "50.0%"  # one contravention report of two observations
+    assert detected == Decimal("278696") and out[OUT["detected"]] == "Rs 278,696"
+    monthly = out[OUT["monthly"]]
+    started = dict(zip(monthly["data"][0]["x"], monthly["data"][0]["y"]))
+    assert started["2026-01"] == 1 and started["2026-02"] == 2 and sum(started.values()) == 3
+    completed = dict(zip(monthly["data"][1]["x"], monthly["data"][1]["y"]))
+    assert completed["2026-01"] == 1 and completed["2026-02"] == 1
+
+
+def test_filters_narrow_every_figure(app: Flask, cases3: Cases3, make_user) -> None:  # noqa: F811
+    make_user(Role.MANAGEMENT, username="boss")
+    ctx = as_user(app, user(cases3.world, "boss"))
+    try:
+        north = callbacks.update("2026", "PCA-N", None, None, None)
+        january = callbacks.update("2026-01", None, None, None, None)
+        undervalued = callbacks.update("2026", None, None, "UNDERVALUATION", None)
+        chapter = callbacks.update("2026", None, None, None, "84")
+        other_chapter = callbacks.update("2026", None, None, None, "01")
+    finally:
+        ctx.pop()
+    assert north[:3] == ["1", "0", "0"]
+    assert january[:3] == ["1", "1", "0"] and january[OUT["detected"]] == "Rs 278,696"
+    assert undervalued[:3] == ["1", "1", "0"] and undervalued[OUT["hit"]] == "100.0%"
+    assert chapter[0] == "1"  # only the laptop case has chapter 84 goods
+    assert other_chapter[:3] == ["0", "0", "0"]
+
+
+def test_a_supervisor_sees_only_their_directorate_whatever_they_ask(app: Flask, cases3: Cases3) -> None:  # noqa: F811
+    ctx = as_user(app, cases3.world.supervisor)  # PCA-S
+    try:
+        asked_north = callbacks.update("2026", "PCA-N", None, None, None)
+    finally:
+        ctx.pop()
+    assert asked_north[:3] == ["2", "2", "1"]  # the two PCA-S cases, not PCA-N's
+
+
+def test_stage_days_and_officer_workload(app: Flask, cases3: Cases3, make_user) -> None:  # noqa: F811
+    make_user(Role.MANAGEMENT, username="boss")
+    s = cases3.world.session
+    viewer = Viewer(0, "boss", None)
+    from dashboards.performance import queries
+    f = Filters.build(viewer, "2026")
+    days = sorted(queries.selection_to_observation(s, f))
+    # Selection (proposal created, test default: now) to observation, computed from the rows.
+    assert len(days) == 2
+    stages = queries.stage_days(s, f)[0]
+    assert stages.cases == 2 and stages.median == pytest.approx(sum(days) / 2)
+    officers = {o.name: o for o in queries.workload(s, f, cases3.world.clock.now())}
+    auditor = officers[cases3.world.auditor.full_name]
+    assert auditor.completed == 2 and auditor.with_finding == 1
+    assert auditor.detected_pkr == Decimal("278696")
+
+
+def test_chart_click_drills_down_to_the_cases_and_their_pages(app: Flask, cases3: Cases3, client, make_user) -> None:  # noqa: F811
+    make_user(Role.MANAGEMENT, username="boss")
+    ctx = as_user(app, user(cases3.world, "boss"))
+    try:
+        from dashboards.components import drill_from_click
+        href = drill_from_click("performance", "perf-monthly",
+                                {"perf-monthly": {"points": [{"customdata": "started:2026-02"}]}},
+                                "2026", None, None, None, None)
+    finally:
+        ctx.pop()
+    assert href.startswith("/dashboards/cases?")
+    login(client, "boss")
+    page = client.get(href).get_data(as_text=True)
+    assert "2 cases" in page
+    assert f'href="/cases/{cases3.clean.id}"' in page and f'href="/cases/{cases3.north.id}"' in page
+    assert f'href="/cases/{cases3.hit.id}"' not in page
+    exported = client.get(href + "&format=csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
+    assert {r["Case"] for r in rows} == {cases3.clean.case_number, cases3.north.case_number}
+
+
+def test_drill_of_a_directorate_bar(cases3: Cases3) -> None:  # noqa: F811
+    s = cases3.world.session
+    f = Filters.build(Viewer(0, "boss", None), "2026")
+    ids = set(s.scalars(drill(s, f, "perf-directorates", "PCA-S").case_ids))
+    assert ids == {cases3.hit.id, cases3.clean.id}
+
+
+def test_tables_export_as_csv_and_excel(app: Flask, cases3: Cases3, client, make_user) -> None:  # noqa: F811
+    make_user(Role.MANAGEMENT, username="boss")
+    login(client, "boss")
+    response = client.get("/dashboards/export/performance/officers.csv?period=2026")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    auditor = next(r for r in rows if r["Officer"] == cases3.world.auditor.full_name)
+    assert auditor["Audits completed"] == "2" and Decimal(auditor["Detected"]) == Decimal("278696")
+    response = client.get("/dashboards/export/performance/directorates.xlsx?period=2026")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:3] == ("Directorate", "Audits completed", "With a short levy")
+    assert values[1][0] == "PCA-S" and values[1][1] == 2 and values[1][4] == 278696
