@@ -50,5 +50,6 @@ def init_app(app: Flask) -> None:
     app.after_request(set_csrf_cookie)
     app.context_processor(_context)
     app.register_blueprint(web.bp)
-    for board in dashboards():
-        mount(app, board.slug, board.title, board.layout, board.register_callbacks)
+    app.extensions["pca_dashboards"] = {
+        board.slug: mount(app, board.slug, board.title, board.layout, board.register_callbacks)
+        for board in dashboards()}

@@ -58,3 +58,38 @@ def test_dash_scripts_are_served_by_the_app(logged_in) -> None:  # type: ignore[
     html = client.get("/dashboards/risk/").get_data(as_text=True)
     for src in re.findall(r'<script[^>]*src="([^"]+)"', html):
         assert client.get(src).status_code == 200, src
+
+
+def test_callbacks_carry_the_csrf_token_of_the_cookie(migrated_url: str, tmp_path, make_user) -> None:  # type: ignore[no-untyped-def]
+    """dash-renderer sends the `_csrf_token` cookie back as X-CSRFToken; without it, 400."""
+    from audit_app import create_app
+    from tests.conftest import _config
+    make_user(Role.MANAGEMENT, username="boss")
+    app = create_app(_config(migrated_url, tmp_path / "csrf") | {"WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    client.post("/login", data={"username": "boss", "password": "correct-horse-battery",
+                                "csrf_token": token})
+    assert client.get("/dashboards/performance/").status_code == 200
+    cookie = client.get_cookie("_csrf_token", path="/dashboards/")
+    assert cookie is not None
+    body = _update_request(app, "performance", ["2026", None, None, None, None])
+    refused = client.post("/dashboards/performance/_dash-update-component", json=body)
+    assert refused.status_code == 400 and b"CSRF" in refused.data
+    allowed = client.post("/dashboards/performance/_dash-update-component", json=body,
+                          headers={"X-CSRFToken": cookie.value})
+    assert allowed.status_code == 200, allowed.data
+    assert allowed.json["response"]["perf-started-value"]["children"] == "0"
+    app.extensions["pca_db"].engine.dispose()
+
+
+def _update_request(app, slug: str, values: list) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The JSON dash-renderer posts for a dashboard's main callback (the filters' values)."""
+    dash_app = app.extensions["pca_dashboards"][slug]
+    key = next(k for k in dash_app.callback_map if "-started-value" in k or "-coverage-value" in k)
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1)))
+               for part in key.strip(".").split("...")]
+    inputs = [{**spec, "value": v} for spec, v in zip(dash_app.callback_map[key]["inputs"], values)]
+    return {"output": key, "outputs": outputs, "inputs": inputs, "changedPropIds": []}
+
