@@ -242,8 +242,9 @@ def test_every_role_has_a_home_page_and_sees_only_its_navigation(client, make_us
     assert role.label in text_of(response)
 
 
-def test_committee_member_is_told_there_are_no_screens(logged_in) -> None:  # type: ignore[no-untyped-def]
-    assert "Your role has no screens yet" in text_of(logged_in(Role.COMMITTEE_MEMBER).get("/"))
+def test_committee_member_sees_the_dashboards_only(logged_in) -> None:  # type: ignore[no-untyped-def]
+    nav = nav_of(logged_in(Role.COMMITTEE_MEMBER).get("/"))
+    assert "Dashboards" in nav and "Declarations" not in nav
 
 
 def test_a_second_role_adds_its_navigation(client, make_user) -> None:  # type: ignore[no-untyped-def]
