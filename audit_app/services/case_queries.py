@@ -18,35 +18,23 @@ from workflows.clock import Clock, as_utc
 from .cases import TaskRow
 from .findings import CorrectFacts
 
-CASE_LIST_LIMIT = 200
-
-
 def sees_every_directorate(user: User) -> bool:
     """Mirrors `cases.get_case`: management and administrators read every directorate's cases."""
     return user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR)
 
 
-def list_cases(session: Session, user: User, *, status: str | None = None,
-               limit: int = CASE_LIST_LIMIT) -> list[tuple[AuditCase, int, int]]:
-    """The cases `user` may open (newest first), each with its numbers of items and of open
-    tasks (counted in the one query, so the list does not load every case's items)."""
-    open_tasks = (select(OpenTask.case_id, func.count().label("n"))
-                  .group_by(OpenTask.case_id).subquery())
-    items = (select(CaseItem.case_id, func.count().label("n"))
-             .group_by(CaseItem.case_id).subquery())
-    query = (select(AuditCase, func.coalesce(items.c.n, 0), func.coalesce(open_tasks.c.n, 0))
-             .outerjoin(open_tasks, open_tasks.c.case_id == AuditCase.id)
-             .outerjoin(items, items.c.case_id == AuditCase.id)
-             .order_by(AuditCase.created_at.desc(), AuditCase.id.desc()).limit(limit))
-    if not sees_every_directorate(user):
-        # A case with no directorate is everyone's (as in get_case).
-        query = query.where((AuditCase.directorate_code == user.directorate_code)
-                            | AuditCase.directorate_code.is_(None))
-    if status == "open":
-        query = query.where(AuditCase.status == "open")
-    elif status == "closed":
-        query = query.where(AuditCase.status != "open")
-    return [(case, n_items, n_open) for case, n_items, n_open in session.execute(query)]
+def case_counts(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Items under audit and open tasks per case, two grouped queries for a whole page."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    items = dict(session.execute(select(CaseItem.case_id, func.count())
+                                 .where(CaseItem.case_id.in_(ids))
+                                 .group_by(CaseItem.case_id)).all())
+    tasks = dict(session.execute(select(OpenTask.case_id, func.count())
+                                 .where(OpenTask.case_id.in_(ids))
+                                 .group_by(OpenTask.case_id)).all())
+    return {i: (items.get(i, 0), tasks.get(i, 0)) for i in ids}
 
 
 def cases_for_proposals(session: Session, proposal_ids: Iterable[int]) -> dict[int, AuditCase]:

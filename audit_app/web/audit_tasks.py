@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import permission_required
 from ..db import get_session
 from ..errors import DomainError, NotFound, ValidationFailed
-from ..models import AuditCase, CaseItem, OpenTask
+from ..models import AuditCase, CaseEvent, CaseItem, OpenTask
 from ..services import case_queries, cases, findings
 from ..services.duty import LEVIES
 from workflows.clock import local_date
@@ -51,9 +52,18 @@ def _notice(session: Session, case: AuditCase, task: OpenTask) -> dict[str, Any]
 
 @form_context("examine_records")
 def _examine(session: Session, case: AuditCase, task: OpenTask) -> dict[str, Any]:
-    return {"levies": LEVIES,
+    return {"levies": LEVIES, "returned": _last_return(session, case),
             "finding_defaults": {ci.id: case_queries.finding_form_defaults(ci)
                                  for ci in case.items}}
+
+
+def _last_return(session: Session, case: AuditCase) -> CaseEvent | None:
+    """The supervisor's latest review, when it returned the findings for re-examination."""
+    review = session.scalar(select(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == "task_completed",
+        CaseEvent.element_id == "review_findings").order_by(CaseEvent.id.desc()).limit(1))
+    changed = ((review.data or {}).get("changed") or {}) if review else {}
+    return review if changed.get("review_decision") == "return" else None
 
 
 @form_context("review_findings")

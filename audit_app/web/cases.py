@@ -94,16 +94,24 @@ def lane_label(lane: str) -> str:
         return lane
 
 
+CASES_PER_PAGE = 50
+
+
 @bp.get("/")
 @permission_required("cases.view")
 def index():  # type: ignore[no-untyped-def]
+    session = get_session()
     status = request.args.get("status") or None
-    status = status if status in ("open", "closed") else None
-    rows = case_queries.list_cases(get_session(), current_user, status=status)
-    people = case_queries.users_by_id(get_session(), [c.auditor_id for c, _, _ in rows])
-    return render_template("cases/index.html", rows=rows, people=people, status=status,
-                           every_directorate=case_queries.sees_every_directorate(current_user),
-                           limit=case_queries.CASE_LIST_LIMIT)
+    status = status if status in cases.CASE_STATUS_FILTERS else None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found, total = cases.page_cases(session, current_user, status=status, limit=CASES_PER_PAGE,
+                                    offset=(page - 1) * CASES_PER_PAGE)
+    counts = case_queries.case_counts(session, [c.id for c in found])
+    people = case_queries.users_by_id(session, [c.auditor_id for c in found])
+    return render_template("cases/index.html", rows=[(c, *counts[c.id]) for c in found],
+                           people=people, status=status, total=total, page=page,
+                           pages=max((total + CASES_PER_PAGE - 1) // CASES_PER_PAGE, 1),
+                           every_directorate=case_queries.sees_every_directorate(current_user))
 
 
 @bp.get("/<int:case_id>")

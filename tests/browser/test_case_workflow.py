@@ -132,3 +132,28 @@ def test_supervisor_and_auditor_work_a_case_to_the_observation(  # noqa: PLR0915
                  "Review findings completed", "Issue audit observation completed"):
         expect(timeline).to_contain_text(step)
     expect(page.get_by_test_id("amounts")).to_contain_text("Rs 278,696")
+
+
+# The policy the app is meant to send later: no inline script anywhere.
+STRICT_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; font-src 'self'; "
+              "object-src 'none'; base-uri 'none'")
+
+
+def test_the_diagram_draws_under_a_policy_without_inline_script(
+        page: Any, live_server: str, world: World, app: Flask) -> None:
+    app.extensions["pca_clock"] = world.clock
+    case = world.open_case()
+    world.do(case, "assign_auditor", {"auditor_id": world.auditor.id})
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "script-src" in m.text else None)
+
+    def with_policy(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers,
+                                                  "content-security-policy": STRICT_CSP})
+    page.route("**/*", with_policy)
+    _log_in_as(page, live_server, "aud")
+    page.goto(f"{live_server}/cases/{case.id}")
+    assert _active_on_diagram(page) == "prepare_plan"
+    assert _highlighted(page) == ["prepare_plan"]
+    assert refused == []

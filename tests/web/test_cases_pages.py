@@ -142,3 +142,16 @@ def test_a_closed_case_says_so_and_has_no_open_tasks(client: FlaskClient,
     page = text_of(client.get(f"/cases/{case.id}"))
     assert "Closed, no change" in page and "No open tasks" in page
     assert client.get(f"/cases/{case.id}/diagram.json").get_json()["diagrams"][0]["active"] == []
+
+
+def test_the_case_list_pages_through_many_cases(client: FlaskClient, clocked: World,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit_app.web import cases as case_views
+    monkeypatch.setattr(case_views, "CASES_PER_PAGE", 2)
+    opened = [clocked.open_case(1) for _ in range(3)]
+    login(client, "aud")
+    first = text_of(client.get("/cases/"))
+    assert "3 cases" in first and "Page 1 of 2" in first
+    assert opened[2].case_number in first and opened[0].case_number not in first
+    second = text_of(client.get("/cases/?page=2"))
+    assert opened[0].case_number in second and opened[2].case_number not in second

@@ -383,3 +383,14 @@ def test_the_work_queue_never_loads_a_workflow(client: FlaskClient, clocked: Wor
         event.remove(engine, "before_cursor_execute", listener)
     assert not [s for s in statements if "workflow_instances" in s]
     assert len([s for s in statements if "FROM open_tasks" in s]) <= 3  # mine, team, escalations
+
+
+def test_returned_findings_show_the_supervisors_comments(client: FlaskClient,
+                                                         clocked: World) -> None:
+    case = clocked.open_case()
+    drive_to(clocked, case, "review_findings")
+    clocked.do(case, "review_findings", {"decision": "return",
+                                         "comments": "Check the freight on item 2"})
+    login(client, "aud")
+    page = text_of(client.get(f"/tasks/{clocked.task(case).task_id}"))
+    assert "Returned for re-examination on 05 Jan 2026 09:00: Check the freight on item 2" in page
