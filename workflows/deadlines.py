@@ -19,6 +19,12 @@ DEFAULT_DEADLINES: dict[str, int] = {
     "audit.review_days": 10,
     "audit.observation_days": 7,
     "audit.observation_reply_days": 15,
+    # Recovery (s.202): notice after the order stands, the time to pay it, enforcement steps.
+    "recovery.demand_notice_days": 7,
+    "recovery.payment_days": 30,
+    "recovery.enforcement_step_days": 15,
+    "recovery.review_days": 30,
+    "recovery.stay_review_days": 30,
 }
 DEFAULT_FROM = dt.date(2000, 1, 1)
 

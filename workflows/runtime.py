@@ -229,9 +229,12 @@ def complete_task(session: Session, task_id: str, user: User, data: dict[str, An
 
 
 def send_signal(session: Session, case_id: int, signal: str, *, clock: Clock,
-                instance_id: int | None = None) -> Loaded:
+                instance_id: int | None = None, payload: Any = None,
+                actor_id: int | None = None) -> Loaded:
     """Deliver a BPMN signal (e.g. a statutory period expiring) to one instance of the case:
-    `instance_id`, else the case's latest running instance."""
+    `instance_id`, else the case's latest running instance. `payload` lands in the catching
+    event's `spiffworkflow:variableName` (e.g. the amount paid when a demand is settled);
+    `actor_id`: whose action raised the signal (None: the system, e.g. a timer)."""
     if instance_id is None:
         running = instances(session, case_id, running=True)
         if not running:
@@ -241,11 +244,11 @@ def send_signal(session: Session, case_id: int, signal: str, *, clock: Clock,
     if loaded.instance.case_id != case_id:
         raise NotFound(f"Workflow instance {instance_id} is not case {case_id}'s.")
     try:
-        loaded.workflow.send_event(BpmnEvent(SignalEventDefinition(signal)))
+        loaded.workflow.send_event(BpmnEvent(SignalEventDefinition(signal), payload=payload))
     except SpiffWorkflowException as exc:
         raise Conflict(f"The process is not waiting for {signal!r}.") from exc
     _run_engine(loaded.workflow)
-    session.add(CaseEvent(case_id=case_id, at=clock.now(), actor_id=None, kind="signal",
+    session.add(CaseEvent(case_id=case_id, at=clock.now(), actor_id=actor_id, kind="signal",
                           element_id=signal, summary=f"Signal {signal} received"))
     _save(session, loaded, clock)
     return loaded

@@ -3,6 +3,7 @@ from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
 from .ledger import ACCOUNTS, LEVIES, LedgerEntry, LedgerImmutable
+from .recovery import Demand, EnforcementAction, Stay
 from .organisation import Collectorate, Directorate
 from .risk import (AuditProposal, AuditProposalItem, RiskModel, RiskMonitor, RiskRule,
                    RiskRuleSet, RiskRun, RiskScore)
@@ -13,7 +14,8 @@ from .user import ROLE_LABELS, ApiToken, Role, User, UserRole
 from .workflow import DeadlineRule, OpenTask, WorkflowInstance, WorkflowTimer
 
 __all__ = [
-    "CASE_STATUSES", "AuditCase", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
+    "CASE_STATUSES", "AuditCase", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
+    "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "WorkflowInstance", "WorkflowTimer",
     "LEVY_COLUMNS", "FINDINGS", "ROLE_LABELS",
     "ApiToken", "AuditOutcome", "ClearingAgent", "Collectorate", "Declaration",

@@ -133,7 +133,8 @@ def adjust_demand(session: Session, case_id: int, new_sum: Mapping[str, object],
                   document_ref: str | None = None) -> list[LedgerEntry]:
     """Make the demand `new_sum` (an appeal or ADR outcome): `demanded` moves by the
     difference per levy, and what is taken off is posted to `remitted`. A stay larger than
-    what is left to pay is released down to it (`stayed`, kind stay_released_by_order)."""
+    what is left to pay is released down to it (`stayed`, kind stay_released_by_order), and a
+    recovery with nothing left to recover closes (`recovery.settle_if_done`)."""
     target = sum_to_levies(new_sum)
     on = on or local_date(clock.now())
     before = balances(session, case_id)
@@ -150,6 +151,10 @@ def adjust_demand(session: Session, case_id: int, new_sum: Mapping[str, object],
     if release and any(before["stayed"].values()):
         rows += post(session, case_id, "stayed", release, on=on, kind="stay_released_by_order",
                      actor=actor, clock=clock, reference=reference, note=reason)
+    from . import recovery  # the recovery process closes when nothing is left to recover
+    case = session.get(AuditCase, case_id)
+    assert case is not None
+    recovery.settle_if_done(session, case, clock=clock, actor=actor)
     return rows
 
 

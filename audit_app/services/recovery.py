@@ -1,0 +1,568 @@
+"""Recovery of the demand (s.202), driven by bpmn/recovery.bpmn.
+
+When adjudication ends with the order standing (`adjudged`), the hand-off raises the demand in
+the ledger (`demanded` = the `adjudged` balance) and starts the recovery process: the demand
+notice, payments against it, enforcement when overdue (NTN block, bank attachment,
+consignment hold, then periodic review), stays from appellate forums, and the close when
+nothing recoverable remains. Payments, stays and demand changes happen outside the tasks (any
+time while recovery runs); after each one `settle_if_done` tells the process when nothing is
+left (signal `demand_settled`, with the amount paid) and `lift_stay` wakes a stayed demand
+(signal `stay_lifted`).
+
+Every amount is a sum over the ledger: outstanding = demanded - paid - stayed.
+Flushes, never commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case as sql_case, func, select
+from sqlalchemy.orm import Session
+
+from workflows import handoffs, runtime
+from workflows.clock import Clock, local_date
+from workflows.deadlines import days_for
+
+from . import ledger, task_forms
+from .task_forms import parse_amount, parse_date, raise_if
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..models import (AuditCase, Demand, EnforcementAction, Importer, LedgerEntry, OpenTask,
+                      Role, Stay, User, WorkflowInstance)
+from ..models.ledger import LEVIES, LEVY_LABELS
+from ..models.recovery import ENFORCEMENT_OUTCOMES
+
+PROCESS_ID = "recovery"
+START_STATUS = "adjudged"  # adjudication's end status when the order stands
+END_STATUSES = ("recovered", "demand_cancelled")
+# The user tasks that wait while money may arrive: each has a `demand_settled` boundary event.
+WAITING_TASKS = ("await_payment", "block_ntn", "attach_bank_accounts", "hold_consignments",
+                 "review_recovery", "watch_stay")
+FORUMS = {"collector_appeals": "Collector (Appeals)", "tribunal": "Appellate Tribunal",
+          "high_court": "High Court", "adr": "ADR committee"}
+ZERO = Decimal(0)
+
+
+# --- the position of a case ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Position:
+    """What a case owes, from the ledger. `outstanding` = demanded - paid - stayed (negative:
+    paid more than is now demanded); `recoverable` counts only levies still owed."""
+
+    demanded: Decimal
+    paid: Decimal
+    stayed: Decimal
+    remitted: Decimal
+    outstanding: Decimal
+    recoverable: Decimal
+    refund_due: Decimal
+    levies: dict[str, dict[str, Decimal]]  # levy -> demanded / paid / stayed / outstanding
+
+    @property
+    def settled(self) -> bool:
+        return self.recoverable <= 0 and self.stayed <= 0
+
+    def process_data(self) -> dict[str, Decimal]:
+        """The facts the gateways of recovery.bpmn decide on."""
+        return {"recoverable": self.recoverable, "stayed": self.stayed, "paid_total": self.paid}
+
+
+def position(session: Session, case_id: int) -> Position:
+    b = ledger.balances(session, case_id)
+    out = b.outstanding()
+    levies = {levy: {"demanded": b["demanded"][levy], "paid": b["paid"][levy],
+                     "stayed": b["stayed"][levy], "outstanding": out[levy]}
+              for levy in b.nonzero_levies("demanded", "paid", "stayed")}
+    return Position(b.total("demanded"), b.total("paid"), b.total("stayed"), b.total("remitted"),
+                    b.outstanding_total(), sum((v for v in out.values() if v > 0), ZERO),
+                    -sum((v for v in out.values() if v < 0), ZERO), levies)
+
+
+# --- start and end ---------------------------------------------------------------------------
+
+@handoffs.on(START_STATUS)
+def _order_stands(session: Session, case: AuditCase, clock: Clock, *, process_id: str) -> None:
+    start(session, case, clock=clock)
+
+
+def start(session: Session, case: AuditCase, *, clock: Clock,
+          actor: User | None = None) -> Demand:
+    """Raise the demand to the order standing (the `adjudged` balance) and start recovery."""
+    order = session.scalars(select(LedgerEntry).where(
+        LedgerEntry.case_id == case.id, LedgerEntry.account == "adjudged")
+        .order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc()).limit(1)).first()
+    today = local_date(clock.now())
+    order_ref = (order.document_ref or order.reference) if order else None
+    adjudged = ledger.balances(session, case.id)["adjudged"]
+    ledger.adjust_to(session, case.id, "demanded", adjudged, on=today, kind="demand_raised",
+                     actor=actor, clock=clock, reference=order_ref,
+                     note="The order-in-original stands")
+    demand = Demand(case_id=case.id, order_ref=order_ref, raised_on=today, status="open",
+                    created_at=clock.now())
+    session.add(demand)
+    session.flush()
+    runtime.start(session, case, clock=clock, actor_id=actor.id if actor else None,
+                  process_id=PROCESS_ID, data={"case_id": case.id})
+    return demand
+
+
+def _close_demands(session: Session, case: AuditCase, clock: Clock, *, process_id: str) -> None:
+    if process_id != PROCESS_ID:
+        return
+    for demand in session.scalars(select(Demand).where(Demand.case_id == case.id,
+                                                       Demand.status == "open")):
+        demand.status, demand.closed_on = case.status, local_date(clock.now())
+    session.flush()
+
+
+for _status in END_STATUSES:
+    handoffs.on(_status)(_close_demands)
+
+
+def current_demand(session: Session, case_id: int) -> Demand | None:
+    return session.scalars(select(Demand).where(Demand.case_id == case_id)
+                           .order_by(Demand.raised_on.desc(), Demand.id.desc()).limit(1)).first()
+
+
+def demands(session: Session, case_id: int) -> list[Demand]:
+    return list(session.scalars(select(Demand).where(Demand.case_id == case_id)
+                                .order_by(Demand.raised_on, Demand.id)))
+
+
+def running_instance(session: Session, case_id: int) -> WorkflowInstance | None:
+    found = runtime.instances(session, case_id, process_id=PROCESS_ID, running=True)
+    return found[-1] if found else None
+
+
+def settle_if_done(session: Session, case: AuditCase, *, clock: Clock,
+                   actor: User | None = None) -> bool:
+    """Tell a waiting recovery process that nothing recoverable remains (paid, or the demand
+    reduced to what was paid); True when it was told and has ended."""
+    where = position(session, case.id)
+    if not where.settled:
+        return False
+    instance = running_instance(session, case.id)
+    if instance is None or not _waiting_in(session, instance, WAITING_TASKS):
+        return False  # the notice step decides by itself once completed
+    runtime.send_signal(session, case.id, "demand_settled", clock=clock, instance_id=instance.id,
+                        payload=where.paid, actor_id=actor.id if actor else None)
+    return True
+
+
+def _waiting_in(session: Session, instance: WorkflowInstance, elements: tuple[str, ...]) -> bool:
+    return session.scalar(select(func.count()).select_from(OpenTask).where(
+        OpenTask.instance_id == instance.id, OpenTask.element_id.in_(elements))) > 0
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+def record_payment(session: Session, case_id: int, form: Mapping[str, Any], *, actor: User,
+                   clock: Clock) -> LedgerEntry:
+    """A payment against the demand: challan number, date, levy and amount (one levy per
+    challan). Over-payment of a levy is refused; a part payment is fine."""
+    case = _case_for_officer(session, case_id, actor)
+    demand = current_demand(session, case.id)
+    if demand is None or running_instance(session, case.id) is None:
+        raise Conflict(f"Case {case.case_number} has no demand being recovered.")
+    errors: dict[str, str] = {}
+    challan = str(form.get("challan_number") or "").strip()
+    if not challan:
+        errors["challan_number"] = "required"
+    elif len(challan) > 40:
+        errors["challan_number"] = "at most 40 characters"
+    else:
+        seen = _challan_case(session, challan)
+        if seen is not None:
+            errors["challan_number"] = f"challan {challan} is already recorded"
+    today = local_date(clock.now())
+    paid_on = parse_date(form, "payment_date", errors) if form.get("payment_date") else today
+    if paid_on is not None and paid_on > today:
+        errors["payment_date"] = "not in the future"
+    elif paid_on is not None and paid_on < demand.raised_on:
+        errors["payment_date"] = f"not before the demand was raised ({demand.raised_on:%d %b %Y})"
+    where = position(session, case.id)
+    levy = str(form.get("levy") or "")
+    owed = [lv for lv, v in where.levies.items() if v["demanded"] > 0]
+    if levy not in owed:
+        errors["levy"] = "one of the levies demanded: " + ", ".join(
+            LEVY_LABELS[lv] for lv in owed) if owed else "nothing is demanded"
+    amount = parse_amount(form, "amount", errors, default=None)
+    if amount is not None:
+        if amount <= 0:
+            errors["amount"] = "more than 0"
+        elif amount != amount.quantize(ledger.CENT):
+            errors["amount"] = "rupees with at most 2 decimals"
+        elif levy in owed:
+            left = max(where.levies[levy]["outstanding"], ZERO)
+            if amount > left:
+                stayed = where.levies[levy]["stayed"]
+                errors["amount"] = (f"more than the {_rupees(left)} outstanding in "
+                                    f"{LEVY_LABELS[levy].lower()}"
+                                    + (f" ({_rupees(stayed)} is stayed)" if stayed else ""))
+    raise_if(errors, "Payment not recorded.")
+    assert amount is not None and paid_on is not None
+    entry = ledger.post(session, case.id, "paid", {levy: amount}, on=paid_on, kind="payment",
+                        actor=actor, clock=clock, reference=challan,
+                        note=str(form.get("remarks") or "").strip()[:500] or None)[0]
+    settle_if_done(session, case, clock=clock, actor=actor)
+    return entry
+
+
+def _challan_case(session: Session, challan: str) -> int | None:
+    """The case a challan was already recorded on (not reversed), if any."""
+    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+    return session.scalar(select(LedgerEntry.case_id).where(
+        LedgerEntry.account == "paid", LedgerEntry.reverses_id.is_(None),
+        func.lower(LedgerEntry.reference) == challan.lower(),
+        LedgerEntry.id.not_in(reversed_ids)).limit(1))
+
+
+# --- the demand changed by an appeal or ADR (called by the disputes service) ----------------
+
+def change_demand(session: Session, case: AuditCase, new_sum: Mapping[str, Any], *, reason: str,
+                  reference: str | None, actor: User | None, clock: Clock,
+                  on: dt.date | None = None, kind: str = "demand_changed",
+                  document_ref: str | None = None) -> Position:
+    """The demand becomes `new_sum` ({"levies": {...}, "penalty", "fine"}: the whole new
+    demand); reductions are remitted, stays above what is left are released, and a recovery
+    with nothing left to recover closes. Returns the new position."""
+    if not (reason or "").strip():
+        raise ValidationFailed("Demand not changed.", {"reason": "required"})
+    ledger.adjust_demand(session, case.id, new_sum, reason=reason, reference=reference,
+                         actor=actor, clock=clock, on=on, kind=kind, document_ref=document_ref)
+    return position(session, case.id)
+
+
+# --- stays ---------------------------------------------------------------------------------
+
+def record_stay(session: Session, case: AuditCase | int, *, forum: str, granted_on: dt.date,
+                reference: str, actor: User | None, clock: Clock,
+                amount: Decimal | None = None, levies: Mapping[str, Decimal] | None = None,
+                until: dt.date | None = None) -> Stay:
+    """A stay of recovery ordered by `forum` (collector_appeals, tribunal, high_court, adr):
+    either `amount` (applied to the outstanding levies in statutory order) or `levies`
+    (levy -> amount). At most what is outstanding can be stayed."""
+    case = _case(session, case)
+    errors: dict[str, str] = {}
+    if forum not in FORUMS:
+        errors["forum"] = "one of " + ", ".join(FORUMS)
+    reference = (reference or "").strip()
+    if not reference:
+        errors["order_ref"] = "the forum's order number is required"
+    today = local_date(clock.now())
+    if not isinstance(granted_on, dt.date):
+        errors["granted_on"] = "a date (YYYY-MM-DD)"
+    elif granted_on > today:
+        errors["granted_on"] = "not in the future"
+    if until is not None and isinstance(granted_on, dt.date) and until < granted_on:
+        errors["until"] = "not before the date the stay was granted"
+    where = position(session, case.id)
+    owed = {lv: max(v["outstanding"], ZERO) for lv, v in where.levies.items()}
+    split: dict[str, Decimal] = {}
+    if (amount is None) == (levies is None):
+        errors["amount"] = "give the amount stayed"
+    elif amount is not None:
+        if type(amount) is not Decimal or amount <= 0 or amount != amount.quantize(ledger.CENT):
+            errors["amount"] = "an amount in rupees, more than 0, at most 2 decimals"
+        elif amount > where.recoverable:
+            errors["amount"] = f"more than the {_rupees(where.recoverable)} outstanding"
+        else:
+            split = _allocate(amount, owed)
+    else:
+        assert levies is not None
+        for levy, value in levies.items():
+            if levy not in LEVIES or type(value) is not Decimal or value < 0:
+                errors[levy] = "an amount in rupees, 0 or more"
+            elif value > owed.get(levy, ZERO):
+                errors[levy] = f"more than the {_rupees(owed.get(levy, ZERO))} outstanding"
+            elif value:
+                split[levy] = value
+        if not split and not errors:
+            errors["amount"] = "give the amount stayed"
+    if running_instance(session, case.id) is None:
+        errors.setdefault("case", "no demand is being recovered on this case")
+    raise_if(errors, "Stay not recorded.")
+    stay = Stay(case_id=case.id, forum=forum, order_ref=reference[:80], granted_on=granted_on,
+                until=until, levies={k: str(v) for k, v in split.items()},
+                recorded_by_id=actor.id if actor else None, created_at=clock.now())
+    session.add(stay)
+    session.flush()
+    ledger.post(session, case.id, "stayed", split, on=granted_on, kind="stay_ordered",
+                actor=actor, clock=clock, reference=reference,
+                note=f"Stay by the {FORUMS[forum]}" + (f" until {until:%d %b %Y}" if until else ""))
+    return stay
+
+
+def lift_stay(session: Session, stay_id: int, *, lifted_on: dt.date, reference: str | None,
+              actor: User | None, clock: Clock) -> Stay:
+    """The forum lifted (vacated) the stay, or it lapsed: what it still holds becomes
+    recoverable again, and a recovery watching the stay moves on to enforcement."""
+    stay = session.get(Stay, stay_id)
+    if stay is None:
+        raise NotFound(f"No stay {stay_id}.")
+    if stay.lifted_on is not None:
+        raise Conflict(f"The stay {stay.order_ref} was already lifted on {stay.lifted_on:%d %b %Y}.")
+    errors: dict[str, str] = {}
+    if not isinstance(lifted_on, dt.date):
+        errors["lifted_on"] = "a date (YYYY-MM-DD)"
+    elif lifted_on < stay.granted_on:
+        errors["lifted_on"] = "not before the stay was granted"
+    elif lifted_on > local_date(clock.now()):
+        errors["lifted_on"] = "not in the future"
+    raise_if(errors, "Stay not lifted.")
+    held = ledger.balances(session, stay.case_id)["stayed"]
+    release = {levy: -min(Decimal(v), held[levy]) for levy, v in stay.levies.items()
+               if min(Decimal(v), held[levy]) > 0}
+    stay.lifted_on, stay.lift_reference = lifted_on, (reference or "").strip()[:80] or None
+    stay.lifted_by_id = actor.id if actor else None
+    ledger.post(session, stay.case_id, "stayed", release, on=lifted_on, kind="stay_lifted",
+                actor=actor, clock=clock, reference=stay.lift_reference or stay.order_ref,
+                note=f"Stay {stay.order_ref} lifted")
+    case = session.get(AuditCase, stay.case_id)
+    assert case is not None
+    where = position(session, case.id)
+    instance = running_instance(session, case.id)
+    if where.recoverable > 0 and instance is not None and _waiting_in(session, instance,
+                                                                      ("watch_stay",)):
+        runtime.send_signal(session, case.id, "stay_lifted", clock=clock,
+                            instance_id=instance.id, actor_id=actor.id if actor else None)
+    else:
+        settle_if_done(session, case, clock=clock, actor=actor)
+    return stay
+
+
+def stays(session: Session, case_id: int) -> list[Stay]:
+    return list(session.scalars(select(Stay).where(Stay.case_id == case_id)
+                                .order_by(Stay.granted_on, Stay.id)))
+
+
+def enforcement_actions(session: Session, case_id: int) -> list[EnforcementAction]:
+    return list(session.scalars(select(EnforcementAction)
+                                .where(EnforcementAction.case_id == case_id)
+                                .order_by(EnforcementAction.acted_on, EnforcementAction.id)))
+
+
+# --- the recovery officer's list -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DemandRow:
+    case_id: int
+    case_number: str
+    importer: str
+    demand: Demand
+    demanded: Decimal
+    paid: Decimal
+    stayed: Decimal
+    outstanding: Decimal
+    overdue_days: int  # 0 when not overdue (or no due date yet)
+    step: str | None  # the open task's name
+    task_id: str | None
+
+
+def demand_list(session: Session, user: User, *, clock: Clock, include_closed: bool = False,
+                limit: int = 200) -> list[DemandRow]:
+    """Demands of the officer's office (all for management), overdue first (most overdue on
+    top), then by outstanding amount. Amounts come from the ledger in one grouped query."""
+    today = local_date(clock.now())
+    figures = ledger.case_figures_select().subquery()
+    latest = (select(Demand.case_id, func.max(Demand.id).label("demand_id"))
+              .group_by(Demand.case_id).subquery())
+    overdue = sql_case((and_(Demand.pay_by.is_not(None), Demand.pay_by < today,
+                             figures.c.outstanding > 0, Demand.status == "open"), 1), else_=0)
+    query = (select(Demand, AuditCase.case_number, Importer.name, figures.c.demanded,
+                    figures.c.paid, figures.c.stayed, figures.c.outstanding)
+             .join(latest, latest.c.demand_id == Demand.id)
+             .join(AuditCase, AuditCase.id == Demand.case_id)
+             .join(Importer, Importer.id == AuditCase.importer_id)
+             .join(figures, figures.c.case_id == Demand.case_id)
+             .order_by(overdue.desc(), Demand.pay_by, figures.c.outstanding.desc(), Demand.id)
+             .limit(limit))
+    if not include_closed:
+        query = query.where(Demand.status == "open")
+    if not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR) and user.directorate_code:
+        query = query.where((AuditCase.adjudication_office == user.directorate_code)
+                            | AuditCase.adjudication_office.is_(None))
+    rows = session.execute(query).all()
+    tasks = {t.case_id: t for t in session.scalars(select(OpenTask).where(
+        OpenTask.case_id.in_([r[0].case_id for r in rows]), OpenTask.lane == Role.RECOVERY_OFFICER.value))}
+    result = []
+    for demand, number, importer, demanded, paid, stayed, outstanding in rows:
+        late = (today - demand.pay_by).days if (demand.pay_by and demand.pay_by < today
+                                               and outstanding > 0 and demand.status == "open") else 0
+        task = tasks.get(demand.case_id)
+        result.append(DemandRow(demand.case_id, number, importer, demand, Decimal(demanded),
+                                Decimal(paid), Decimal(stayed), Decimal(outstanding), late,
+                                task.name if task else None, task.task_id if task else None))
+    return result
+
+
+# --- task forms ------------------------------------------------------------------------------
+
+@task_forms.form("issue_demand_notice")
+def _issue_demand_notice(session: Session, case: AuditCase, form: Mapping[str, Any],
+                         clock: Clock) -> dict[str, Any]:
+    demand = current_demand(session, case.id)
+    assert demand is not None
+    errors: dict[str, str] = {}
+    today = local_date(clock.now())
+    notice = parse_date(form, "notice_date", errors) if form.get("notice_date") else today
+    if notice is not None and notice > today:
+        errors["notice_date"] = "not in the future"
+    elif notice is not None and notice < demand.raised_on:
+        errors["notice_date"] = f"not before the demand was raised ({demand.raised_on:%d %b %Y})"
+    pay_by = None
+    if form.get("pay_by"):
+        pay_by = parse_date(form, "pay_by", errors)
+    elif notice is not None:
+        pay_by = notice + dt.timedelta(days=days_for(session, "recovery.payment_days", notice))
+    if notice is not None and pay_by is not None and pay_by <= notice:
+        errors["pay_by"] = "after the notice date"
+    raise_if(errors, "Demand notice not issued.")
+    assert notice is not None and pay_by is not None
+    actor = task_forms.actor()
+    demand.notice_date, demand.pay_by = notice, pay_by
+    demand.issued_by_id = actor.id if actor else None
+    _issue_notice_document(session, case, demand, actor, clock)
+    return {"pay_by": pay_by, "notice_date": notice, **position(session, case.id).process_data()}
+
+
+def _issue_notice_document(session: Session, case: AuditCase, demand: Demand,
+                           actor: User | None, clock: Clock) -> None:
+    """The demand notice as a numbered PDF (documents service), when it is installed."""
+    try:
+        from . import documents  # type: ignore[attr-defined]
+    except ImportError:  # the documents service is not part of this build yet
+        demand.notice_number = f"DN/{case.case_number}/{demand.id}"
+        return
+    where = position(session, case.id)
+    order = None
+    for kind in ("order_in_appeal", "order_in_original"):
+        doc = documents.current(session, case, kind)
+        if doc is not None and order is None:
+            order = documents.ref(doc)
+    if order is None:
+        order = {"number": demand.order_ref or "-", "date": demand.raised_on}
+    current = ledger.demand(session, case.id)
+    doc = documents.issue(session, case, "demand_notice", {
+        "order": order, "importer": documents.party_importer(case),
+        "demand": {"levies": current["levies"], "penalty": current["penalty"],
+                   "fine": current["fine"]},
+        "paid": where.paid, "stayed": where.stayed, "pay_by": demand.pay_by},
+        actor=actor, clock=clock)
+    demand.notice_number, demand.document_id = doc.number, doc.id
+
+
+@task_forms.form("await_payment")
+def _await_payment(session: Session, case: AuditCase, form: Mapping[str, Any],
+                   clock: Clock) -> dict[str, Any]:
+    demand = current_demand(session, case.id)
+    assert demand is not None and demand.pay_by is not None
+    if local_date(clock.now()) <= demand.pay_by:
+        raise ValidationFailed("Enforcement not started.", {
+            "decision": f"the trader has until {demand.pay_by:%d %b %Y} to pay; enforcement "
+                        "may start the day after"})
+    return position(session, case.id).process_data()
+
+
+def _enforcement_form(step: str, session: Session, case: AuditCase, form: Mapping[str, Any],
+                      clock: Clock) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    outcome = str(form.get("outcome") or ("done" if step == "review" else ""))
+    if outcome not in ENFORCEMENT_OUTCOMES:
+        errors["outcome"] = "done, in_force or not_taken"
+    today = local_date(clock.now())
+    acted_on = parse_date(form, "acted_on", errors) if form.get("acted_on") else today
+    if acted_on is not None and acted_on > today:
+        errors["acted_on"] = "not in the future"
+    reference = str(form.get("reference") or "").strip()
+    remarks = str(form.get("remarks") or "").strip()
+    if step != "review" and outcome == "done" and not reference:
+        errors["reference"] = "the order or letter number is required"
+    if (outcome == "not_taken" or step == "review") and not remarks:
+        errors["remarks"] = ("say why the step was not taken" if outcome == "not_taken"
+                             else "say where recovery stands")
+    where = position(session, case.id)
+    if step != "review" and outcome == "done" and where.recoverable <= 0:
+        errors["outcome"] = ("nothing is recoverable now (the rest is stayed): record the "
+                             "step as not taken")
+    raise_if(errors, "Enforcement step not recorded.")
+    assert acted_on is not None
+    actor = task_forms.actor()
+    session.add(EnforcementAction(case_id=case.id, step=step, outcome=outcome, acted_on=acted_on,
+                                  reference=reference[:80] or None, remarks=remarks[:2000] or None,
+                                  recorded_by_id=actor.id if actor else None,
+                                  recorded_at=clock.now()))
+    session.flush()
+    return {f"{step}_outcome": outcome, **where.process_data()}
+
+
+@task_forms.form("block_ntn")
+def _block_ntn(session: Session, case: AuditCase, form: Mapping[str, Any],
+               clock: Clock) -> dict[str, Any]:
+    return _enforcement_form("ntn_block", session, case, form, clock)
+
+
+@task_forms.form("attach_bank_accounts")
+def _attach_bank_accounts(session: Session, case: AuditCase, form: Mapping[str, Any],
+                          clock: Clock) -> dict[str, Any]:
+    return _enforcement_form("bank_attachment", session, case, form, clock)
+
+
+@task_forms.form("hold_consignments")
+def _hold_consignments(session: Session, case: AuditCase, form: Mapping[str, Any],
+                       clock: Clock) -> dict[str, Any]:
+    return _enforcement_form("consignment_hold", session, case, form, clock)
+
+
+@task_forms.form("review_recovery")
+def _review_recovery(session: Session, case: AuditCase, form: Mapping[str, Any],
+                     clock: Clock) -> dict[str, Any]:
+    return _enforcement_form("review", session, case, form, clock)
+
+
+@task_forms.form("watch_stay")
+def _watch_stay(session: Session, case: AuditCase, form: Mapping[str, Any],
+                clock: Clock) -> dict[str, Any]:
+    remarks = str(form.get("remarks") or "").strip()
+    if not remarks:
+        raise ValidationFailed("Stay review not recorded.",
+                               {"remarks": "say where the appeal and the stay stand"})
+    return {"stay_review": remarks[:2000], **position(session, case.id).process_data()}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _case(session: Session, case: AuditCase | int) -> AuditCase:
+    if isinstance(case, AuditCase):
+        return case
+    found = session.get(AuditCase, case)
+    if found is None:
+        raise NotFound(f"No audit case {case}.")
+    return found
+
+
+def _case_for_officer(session: Session, case_id: int, user: User) -> AuditCase:
+    case = _case(session, case_id)
+    if not user.has_role(Role.RECOVERY_OFFICER):
+        raise PermissionDenied("Only a recovery officer records payments.")
+    if case.adjudication_office and user.directorate_code != case.adjudication_office:
+        raise PermissionDenied(f"Case {case.case_number} is recovered by "
+                               f"{case.adjudication_office}.")
+    return case
+
+
+def _allocate(amount: Decimal, owed: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    split, left = {}, amount
+    for levy in LEVIES:
+        take = min(left, owed.get(levy, ZERO))
+        if take > 0:
+            split[levy], left = take, left - take
+    return split
+
+
+def _rupees(amount: Decimal) -> str:
+    return f"Rs {amount:,.0f}"
