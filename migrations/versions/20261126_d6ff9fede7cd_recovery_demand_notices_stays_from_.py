@@ -1,7 +1,7 @@
 """Recovery: demand notices, stays from appellate forums, enforcement steps; recovery deadline defaults
 
 Revision ID: d6ff9fede7cd
-Revises: e17fbcc78a2e
+Revises: dbdb3afc3bfb
 Create Date: 2026-11-26 21:32:25.613530
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'd6ff9fede7cd'
-down_revision: Union[str, None] = 'e17fbcc78a2e'
+down_revision: Union[str, None] = 'dbdb3afc3bfb'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
