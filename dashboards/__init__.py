@@ -13,8 +13,8 @@ __all__ = ["Dashboard", "Drill", "dashboards", "find", "init_app"]
 
 
 def dashboards() -> list[Dashboard]:
-    from . import performance, risk
-    return [performance.DASHBOARD, risk.DASHBOARD]
+    from . import performance, revenue, risk
+    return [revenue.DASHBOARD, performance.DASHBOARD, risk.DASHBOARD]
 
 
 def find(slug: str) -> Dashboard | None:

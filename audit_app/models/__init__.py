@@ -8,12 +8,14 @@ from .organisation import Collectorate, Directorate
 from .risk import (AuditProposal, AuditProposalItem, RiskModel, RiskMonitor, RiskRule,
                    RiskRuleSet, RiskRun, RiskScore)
 from .outcome import FINDINGS, AuditOutcome, SupersededRecord
+from .reporting import TARGET_MEASURES, RevenueTarget, SteeringReport
 from .tariff import PreferentialRate, TariffRate
 from .trader import ClearingAgent, Importer
 from .user import ROLE_LABELS, ApiToken, Role, User, UserRole
 from .workflow import DeadlineRule, OpenTask, WorkflowInstance, WorkflowTimer
 
 __all__ = [
+    "TARGET_MEASURES", "RevenueTarget", "SteeringReport",
     "CASE_STATUSES", "AuditCase", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
     "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "WorkflowInstance", "WorkflowTimer",

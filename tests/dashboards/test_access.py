@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from audit_app.models import Role
 from tests.conftest import login
 
-PAGES = ["/dashboards/", "/dashboards/performance/", "/dashboards/risk/",
+PAGES = ["/dashboards/", "/dashboards/performance/", "/dashboards/risk/", "/dashboards/revenue/",
          "/dashboards/performance/_dash-layout", "/dashboards/export/performance/stages.csv"]
 
 
