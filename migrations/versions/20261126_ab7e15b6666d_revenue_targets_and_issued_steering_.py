@@ -1,7 +1,7 @@
 """Revenue targets and issued steering-committee reports
 
 Revision ID: ab7e15b6666d
-Revises: dbdb3afc3bfb
+Revises: d6ff9fede7cd
 Create Date: 2026-11-26 21:49:05.143325
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'ab7e15b6666d'
-down_revision: Union[str, None] = 'dbdb3afc3bfb'
+down_revision: Union[str, None] = 'd6ff9fede7cd'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
