@@ -70,8 +70,87 @@ UPGRADES: dict[int, Callable[[dict[str, Any]], None]] = {1: _upgrade_1_to_2}
 
 
 def dumps(workflow: BpmnWorkflow) -> str:
+    # As SpiffWorkflow's serialize_json, with the loop history compacted before encoding.
     # SpiffWorkflow converts task data (Decimal, date...) in its JSON encoder, not in to_dict.
-    return str(SERIALIZER.serialize_json(workflow))
+    registry = SERIALIZER.registry
+    registry._encoder_mode = True
+    try:
+        dct = SERIALIZER.to_dict(workflow)
+        compact_loops(dct)
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        return json.dumps(dct, cls=SERIALIZER._encoder_cls)
+    finally:
+        registry._encoder_mode = False
+
+
+_WAITING, _COMPLETED = 8, 64  # TaskState values: predicted states are below WAITING
+
+
+def compact_loops(dct: dict[str, Any]) -> int:
+    """Drop earlier iterations of loops from a serialized task tree; returns how many tasks
+    were dropped.
+
+    SpiffWorkflow keeps every task it ran, and restores each task's data by copying its
+    parent's, so every pass around a loop (findings returned for re-examination) made the
+    state bigger and every later load slower. A task is dropped only when it is COMPLETED, is
+    neither the root nor the last task, is the only child of its parent and has exactly one
+    child (a plain link of a chain: no split, join, boundary event or multi-instance), owns
+    no subprocess, and the same BPMN element has been reached again (not merely predicted)
+    further down its branch. Its child
+    takes over its place and its data delta, so every remaining task's data is unchanged.
+    The first pass and the latest iteration stay.
+    """
+    tasks: dict[str, dict[str, Any]] = dct.get("tasks") or {}
+    root = dct.get("root")
+    if not tasks or root not in tasks:
+        return 0
+    keep = {root, dct.get("last_task")} | set(dct.get("subprocesses") or {})
+    below: dict[str, set[str]] = {}  # element names in each task's subtree, itself excluded
+    order: list[str] = []
+    stack = [root]
+    while stack:  # iterative pre-order; reversed it is a post-order for the subtree sets
+        tid = stack.pop()
+        order.append(tid)
+        stack.extend(c for c in tasks[tid]["children"] if c in tasks)
+    for tid in reversed(order):
+        names: set[str] = set()
+        for child in tasks[tid]["children"]:
+            if child in tasks:
+                names |= below[child]
+                if tasks[child]["state"] >= _WAITING:  # reached, not merely predicted
+                    names.add(tasks[child]["task_spec"])
+        below[tid] = names
+    dropped = 0
+    for tid in order:
+        task = tasks[tid]
+        parent_id = task["parent"]
+        if (tid in keep or task["state"] != _COMPLETED or len(task["children"]) != 1
+                or parent_id not in tasks or len(tasks[parent_id]["children"]) != 1
+                or task["task_spec"] not in below[tid] or not isinstance(task["delta"], dict)
+                or task["delta"] == {}):
+            continue
+        child = tasks.get(task["children"][0])
+        if child is None or not child.get("delta"):
+            continue
+        child["delta"] = _merged_delta(task["delta"], child["delta"])
+        child["parent"] = parent_id
+        tasks[parent_id]["children"] = [child["id"]]
+        del tasks[tid]
+        dropped += 1
+    return dropped
+
+
+def _merged_delta(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """The delta from a grandparent's data to a task's, through the dropped parent."""
+    updates = dict(first.get("updates") or {})
+    deleted = set(first.get("deletions") or [])
+    for key in second.get("deletions") or []:
+        updates.pop(key, None)
+        deleted.add(key)
+    for key, value in (second.get("updates") or {}).items():
+        updates[key] = value
+        deleted.discard(key)
+    return {"updates": updates, "deletions": sorted(deleted)}
 
 
 def upgrade(dct: dict[str, Any], state_format: int) -> dict[str, Any]:

@@ -99,9 +99,10 @@ def test_state_stays_small_and_grows_by_a_constant_per_step(world: World) -> Non
     world.do(case, "issue_observation", {"observation_date": "2026-02-02"})
     world.do(case, "record_reply", {"reply_outcome": "contravention"})
     assert len(instance.state) < 50_000, sizes
-    # SpiffWorkflow keeps every task it ran, so a loop adds a constant few hundred bytes, and
-    # task data is stored as per-task deltas: no step copies the whole history again.
+    # Earlier passes around the loop are compacted away when the state is saved
+    # (serializer.compact_loops): the first return adds the loop's tasks once, later ones
+    # add nothing, so the state and the load time stay flat however often findings return.
     growth = [b - a for a, b in zip(sizes, sizes[1:])]
-    assert max(growth) - min(growth) < 200 and max(growth) < 3_000, growth
-    # Load time follows the stored size, which grows by a constant per step; the timing itself
-    # is measured by bench/, not asserted here (a shared machine makes timings flaky).
+    assert growth[0] < 3_000 and max(abs(g) for g in growth[1:]) < 100, growth
+    # The load time itself is measured by bench/workflow_state.py, not asserted here (a
+    # shared machine makes timings flaky).
