@@ -1,0 +1,160 @@
+"""Completing user tasks through the JSON API, and the work queue, with N open cases.
+
+    .venv/bin/python bench/workflow_tasks.py [--cases 10000] [--samples 400] [--postgres | --database URL]
+
+Builds a throwaway database (SQLite file, or a fresh PostgreSQL database dropped afterwards)
+with `--cases` open audit cases in 10 directorates, then, through the app's WSGI stack (the
+Flask test client: routing, bearer-token auth, JSON parsing, the service, the runtime's load /
+advance / save with its version check, and the commit):
+
+- completes `assign_auditor` on `--samples` cases as each directorate's supervisor, then
+  `prepare_plan` on the same cases as the assigned auditor: per-request median and p95;
+- loads the work-queue page (`GET /tasks/`, the HTML page) as an auditor and as a supervisor,
+  and the JSON list (`GET /api/v1/tasks?list=team`, one page of 50): p95.
+
+Targets (issue 4): completion median < 20 ms and p95 < 50 ms; work-queue page p95 < 100 ms.
+Prints JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from workflow_world import (DIRECTORATES, PASSWORD, World, chosen_url, database_args,
+                            load_average, summary_ms)
+from sqlalchemy import select
+
+from audit_app.db import get_session
+from audit_app.models import AuditCase, OpenTask
+
+PLAN = {"audit_type": "desk", "planned_scope": "GDs of 2025", "period_from": "2025-01-01",
+        "period_to": "2025-12-31"}
+
+
+def _open_task(world: World, case_ids: list[int], element: str) -> dict[int, str]:
+    with world.app.app_context():
+        rows = get_session().execute(select(OpenTask.case_id, OpenTask.task_id).where(
+            OpenTask.case_id.in_(case_ids), OpenTask.element_id == element)).all()
+    return dict(rows)
+
+
+def _complete_round(world: World, client: Any, case_ids: list[int], element: str,
+                    form_for: Any, cpu: list[float] | None = None) -> tuple[list[float], int]:
+    tasks = _open_task(world, case_ids, element)
+    with world.app.app_context():
+        cases = {c.id: c for c in get_session().scalars(
+            select(AuditCase).where(AuditCase.id.in_(case_ids)))}
+    seconds, failures = [], 0
+    for case_id in case_ids:
+        case = cases[case_id]
+        user, form = form_for(case)
+        began, began_cpu = time.perf_counter(), time.process_time()
+        response = client.post(f"/api/v1/tasks/{tasks[case_id]}/complete", json=form,
+                               headers=world.bearer(user))
+        seconds.append(time.perf_counter() - began)
+        if cpu is not None:
+            cpu.append(time.process_time() - began_cpu)
+        if response.status_code != 200:
+            failures += 1
+            if failures <= 3:
+                print(response.status_code, response.get_data(as_text=True)[:300],
+                      file=sys.stderr)
+    return seconds, failures
+
+
+def complete_tasks(world: World, case_ids: list[int], samples: int) -> dict[str, Any]:
+    step = max(1, len(case_ids) // samples)
+    chosen = case_ids[::step][:samples]
+    client = world.app.test_client()
+    # Warm-up: the spec library, first connections, statement caches (not measured).
+    for case_id in case_ids[-3:]:
+        with world.app.app_context():
+            d = get_session().get(AuditCase, case_id).directorate_code  # type: ignore[union-attr]
+        _complete_round(world, client, [case_id], "assign_auditor",
+                        lambda c, d=d: (world.supervisor_of(d), {}))
+    auditor_of: dict[int, str] = {}
+
+    def assign(case: AuditCase) -> tuple[str, dict[str, Any]]:
+        names = world.auditors_of(case.directorate_code)  # type: ignore[arg-type]
+        name = names[case.id % len(names)]
+        auditor_of[case.id] = name
+        return world.supervisor_of(case.directorate_code), {"auditor_id": world.users[name]}  # type: ignore[arg-type]
+
+    cpu: list[float] = []
+    assign_s, assign_fail = _complete_round(world, client, chosen, "assign_auditor", assign,
+                                            cpu)
+    plan_s, plan_fail = _complete_round(world, client, chosen, "prepare_plan",
+                                        lambda c: (auditor_of[c.id], PLAN), cpu)
+    return {"assign_auditor": summary_ms(assign_s), "prepare_plan": summary_ms(plan_s),
+            "all": summary_ms(assign_s + plan_s), "failures": assign_fail + plan_fail,
+            # This process's CPU per request (the app's Python and, on SQLite, the database):
+            # what a request costs when it does not wait for a shared, busy CPU.
+            "app_cpu": summary_ms(cpu),
+            "target": {"median_ms": 20, "p95_ms": 50}}
+
+
+def work_queue(world: World, rounds: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    directorate = DIRECTORATES[0]
+    for who in (world.auditors_of(directorate)[0], world.supervisor_of(directorate)):
+        client = world.app.test_client()
+        login = client.post("/login", data={"username": who, "password": PASSWORD})
+        assert login.status_code == 302, login.status_code
+        page = client.get("/tasks/")
+        if page.status_code == 404:
+            out["page"] = "no /tasks/ page in this version"
+            break
+        seconds, cpu = [], []
+        for _ in range(rounds):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            response = client.get("/tasks/")
+            seconds.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - began_cpu)
+            assert response.status_code == 200, response.status_code
+        role = "supervisor" if who.startswith("supervisor") else "auditor"
+        with world.app.app_context():
+            uid = world.users[who]
+            mine = len(get_session().scalars(select(OpenTask.id).where(
+                OpenTask.assignee_id == uid)).all())
+        out[f"page_{role}"] = {**summary_ms(seconds), "app_cpu_p95_ms": summary_ms(cpu)["p95_ms"],
+                               "my_open_tasks": mine,
+                               "html_kb": round(len(response.data) / 1024, 1)}
+        api = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            response = client.get("/api/v1/tasks?list=team&per_page=50")
+            api.append(time.perf_counter() - began)
+            assert response.status_code == 200
+        out[f"api_team_list_{role}"] = {**summary_ms(api), "total": response.get_json()["total"]}
+    out["target"] = {"p95_ms": 100}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--queue-rounds", type=int, default=40)
+    database_args(parser)
+    args = parser.parse_args()
+    world = World.create(chosen_url(args))
+    try:
+        world.add_people()
+        case_ids = world.add_cases(args.cases)
+        result = {"database": world.kind, "open_cases": args.cases,
+                  "setup": dict(world.timings),
+                  "complete_task_via_api": complete_tasks(world, case_ids, args.samples),
+                  "work_queue": work_queue(world, args.queue_rounds),
+                  "load_average": load_average()}
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    finally:
+        world.close()
+
+
+if __name__ == "__main__":
+    main()
