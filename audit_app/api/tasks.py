@@ -124,8 +124,9 @@ def claim_task(task_id: str):  # type: ignore[no-untyped-def]
     user = api_user(WRITE_SCOPE, "tasks.work")
     session, now = get_session(), request_clock()
     cases.claim_task(session, task_id, user, clock=now)
-    session.commit()
-    return jsonify(task_json(cases.get_task(session, task_id, user, clock=now)))
+    body = task_json(cases.get_task(session, task_id, user, clock=now))
+    session.commit()  # last: a query after it would open a second transaction
+    return jsonify(body)
 
 
 @bp.post("/tasks/<task_id>/reassign")
@@ -137,8 +138,9 @@ def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
         raise ValidationFailed("Task not reassigned.", {"assignee_id": "a user id (integer)"})
     session, now = get_session(), request_clock()
     cases.reassign_task(session, task_id, raw, user, clock=now)
+    body = task_json(cases.get_task(session, task_id, user, clock=now))
     session.commit()
-    return jsonify(task_json(cases.get_task(session, task_id, user, clock=now)))
+    return jsonify(body)
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -147,9 +149,9 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     form = json_object()
     session, now = get_session(), request_clock()
     case = cases.complete_task(session, task_id, user, form, clock=now)
+    body = {"task_id": task_id, "completed_by": user.id, "completed_at": iso(now.now()),
+            "case": {"id": case.id, "case_number": case.case_number, "status": case.status},
+            "open_tasks": [task_json(r) for r in cases.open_tasks_of_case(session, case.id,
+                                                                          clock=now)]}
     session.commit()
-    rows = cases.open_tasks_of_case(session, case.id, clock=now)
-    return jsonify({"task_id": task_id, "completed_by": user.id, "completed_at": iso(now.now()),
-                    "case": {"id": case.id, "case_number": case.case_number,
-                             "status": case.status},
-                    "open_tasks": [task_json(r) for r in rows]})
+    return jsonify(body)
