@@ -7,7 +7,8 @@ with `--cases` open audit cases in 10 directorates, then, through the app's WSGI
 Flask test client: routing, bearer-token auth, JSON parsing, the service, the runtime's load /
 advance / save with its version check, and the commit):
 
-- completes `assign_auditor` on `--samples` cases as each directorate's supervisor, then
+- completes `assign_auditor` on `--samples` cases drawn at random (seeded) as each
+  directorate's supervisor, then
   `prepare_plan` on the same cases as the assigned auditor: per-request median and p95;
 - loads the work-queue page (`GET /tasks/`, the HTML page) as an auditor and as a supervisor,
   and the JSON list (`GET /api/v1/tasks?list=team`, one page of 50): p95.
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from typing import Any
 
 from workflow_world import (DIRECTORATES, PASSWORD, World, chosen_url, database_args,
                             load_average, summary_ms)
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from audit_app.db import get_session
 from audit_app.models import AuditCase, OpenTask
@@ -66,8 +68,7 @@ def _complete_round(world: World, client: Any, case_ids: list[int], element: str
 
 
 def complete_tasks(world: World, case_ids: list[int], samples: int) -> dict[str, Any]:
-    step = max(1, len(case_ids) // samples)
-    chosen = case_ids[::step][:samples]
+    chosen = random.Random(2026).sample(case_ids[:-3], min(samples, len(case_ids) - 3))
     client = world.app.test_client()
     # Warm-up: the spec library, first connections, statement caches (not measured).
     for case_id in case_ids[-3:]:
@@ -98,8 +99,15 @@ def complete_tasks(world: World, case_ids: list[int], samples: int) -> dict[str,
 
 def work_queue(world: World, rounds: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    directorate = DIRECTORATES[0]
-    for who in (world.auditors_of(directorate)[0], world.supervisor_of(directorate)):
+    with world.app.app_context():  # the busiest auditor, and a supervisor with a full queue
+        load = dict(get_session().execute(select(OpenTask.assignee_id, func.count())
+                                          .group_by(OpenTask.assignee_id)).all())
+    by_id = {uid: name for name, uid in world.users.items()}
+    auditor = max((n for n in world.users if n.startswith("auditor")),
+                  key=lambda n: load.get(world.users[n], 0))
+    supervisor = world.supervisor_of(DIRECTORATES[0])
+    assert by_id[world.users[supervisor]] == supervisor
+    for who in (auditor, supervisor):
         client = world.app.test_client()
         login = client.post("/login", data={"username": who, "password": PASSWORD})
         assert login.status_code == 302, login.status_code

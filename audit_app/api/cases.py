@@ -122,7 +122,7 @@ def list_cases():  # type: ignore[no-untyped-def]
                     "cases": [case_summary(c) for c in rows]})
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<int(max=2147483647):case_id>")
 def read_case(case_id: int):  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "cases.view")
     session = get_session()
@@ -147,7 +147,7 @@ def read_case(case_id: int):  # type: ignore[no-untyped-def]
     return jsonify(body)
 
 
-@bp.get("/cases/<int:case_id>/diagrams")
+@bp.get("/cases/<int(max=2147483647):case_id>/diagrams")
 def case_diagrams(case_id: int):  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "cases.view")
     session = get_session()

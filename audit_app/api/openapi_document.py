@@ -139,7 +139,8 @@ SCHEMAS: dict[str, Any] = {
     "TaskPage": obj({"list": {"type": "string", "enum": ["mine", "team", "escalations"]},
                      "page": INT, "per_page": INT, "total": INT,
                      "tasks": {"type": "array", "items": ref("Task")}}),
-    "Reassignment": obj({"assignee_id": {"type": "integer", "description":
+    "Reassignment": obj({"assignee_id": {"type": "integer", "minimum": 1,
+                                         "maximum": 2**31 - 1, "description":
                                          "An active officer holding the task's role."}}),
     "TaskForm": {
         "type": "object", "additionalProperties": True,
@@ -154,7 +155,8 @@ SCHEMAS: dict[str, Any] = {
                        "later (adjudication, disputes, recovery) register forms of their own; "
                        "a bad field comes back as 422 with field -> message.",
         "properties": {
-            "auditor_id": {"type": ["integer", "string"]},
+            "auditor_id": {"type": ["integer", "string"], "description":
+                           "A user id (1 to 2147483647); empty: the suggested auditor."},
             "audit_type": {"type": "string", "enum": list(AUDIT_TYPES)},
             "planned_scope": STR, "period_from": DATE, "period_to": DATE,
             "notice_date": DATE, "records_due_date": DATE,
@@ -261,7 +263,7 @@ def _page_params() -> list[dict[str, Any]]:
 TASK_ID = {"name": "task_id", "in": "path", "required": True,
            "schema": {"type": "string", "format": "uuid"}}
 CASE_ID = {"name": "case_id", "in": "path", "required": True,
-           "schema": {"type": "integer", "minimum": 0}}
+           "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
 TASK_CONFLICT = _error("The task is no longer open (completed or cancelled meanwhile, or "
                        "unknown), or someone else moved the case on at the same time.")
 

@@ -134,7 +134,7 @@ def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
     user = api_user(WRITE_SCOPE, "tasks.reassign")
     body = json_object()
     raw = body.get("assignee_id")
-    if isinstance(raw, bool) or not isinstance(raw, int):
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= cases.MAX_ID:
         raise ValidationFailed("Task not reassigned.", {"assignee_id": "a user id (integer)"})
     session, now = get_session(), request_clock()
     cases.reassign_task(session, task_id, raw, user, clock=now)

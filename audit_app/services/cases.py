@@ -27,6 +27,7 @@ from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, R
 
 AUDIT_TYPES = ("desk", "field")
 REVIEW_DECISIONS = ("approve", "return")
+MAX_ID = 2**31 - 1
 REPLY_OUTCOMES = ("explanation_accepted", "voluntary_payment", "contravention")
 
 
@@ -422,9 +423,12 @@ def _raise(errors: dict[str, str], message: str) -> None:
 
 def _int(raw: Any, name: str) -> int:
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise ValidationFailed("Invalid number.", {name: "a whole number"}) from None
+    if not 1 <= value <= MAX_ID:  # ids are 32-bit: a bigger number must not reach the database
+        raise ValidationFailed("Invalid number.", {name: f"a whole number from 1 to {MAX_ID}"})
+    return value
 
 
 def _date(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> dt.date | None:

@@ -92,3 +92,15 @@ def test_the_docs_page_lists_every_operation_without_outside_assets(client: Flas
     for path in api_doc["paths"]:
         assert path in page
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page)
+
+
+def test_out_of_range_ids_are_client_errors_not_server_errors(client: FlaskClient, api_doc,  # type: ignore[no-untyped-def]
+                                                             logged_in) -> None:
+    api = checked(client, api_doc)
+    logged_in(Role.SUPERVISOR)
+    assert api.get(f"/api/v1/cases/{2**63}").status_code == 404
+    assert api.get(f"/api/v1/cases/{2**31}/diagrams").status_code == 404
+    unknown = "00000000-0000-0000-0000-000000000000"
+    assert api.post(f"/api/v1/tasks/{unknown}/reassign",
+                    json={"assignee_id": 2**40}).status_code == 422
+    assert api.post(f"/api/v1/tasks/{unknown}/complete", json={}).status_code == 409
