@@ -41,5 +41,7 @@ def init_app(app: Flask) -> None:
         groups.append(demo_cli)
     except ImportError:  # the demo package is optional in a trimmed production build
         pass
+    from reports.steering.commands import report_cli
+    groups.append(report_cli)
     for group in groups:
         app.cli.add_command(group)

@@ -69,3 +69,64 @@ def _download(table, stem: str, fmt: str) -> Response:  # type: ignore[no-untype
         body, mimetype = to_xlsx(table), XLSX
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+
+
+# --------------------------------------------------------------------------- steering report
+
+def _today():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from workflows.clock import local_date
+    return local_date(dt.datetime.now(dt.timezone.utc))
+
+
+@bp.get("/steering")
+@permission_required("reports.steering.view")
+def steering():  # type: ignore[no-untyped-def]
+    from flask_login import current_user
+
+    from audit_app.auth.permissions import allowed
+    from audit_app.services import steering as archive
+
+    from .filters import period_choices
+    today = _today()
+    last_month = (today.replace(day=1) - __import__("datetime").timedelta(days=1)).strftime("%Y-%m")
+    return render_template(
+        "dashboards/steering.html", slug="steering", reports=archive.issued(get_session()),
+        choices=period_choices(today), default=last_month,
+        may_issue=allowed(current_user.role_set, "reports.steering.issue"))
+
+
+@bp.post("/steering")
+@permission_required("reports.steering.issue")
+def steering_issue():  # type: ignore[no-untyped-def]
+    from flask import flash, redirect
+    from flask_login import current_user
+
+    from reports.steering import issue
+    session = get_session()
+    report = issue(session, request.form.get("period", ""), actor=current_user, today=_today())
+    session.commit()
+    flash(f"Steering report {report.period} version {report.version} issued "
+          f"(SHA-256 {report.sha256[:16]}…).", "info")
+    return redirect(url_for("dashboards.steering"))
+
+
+@bp.get("/steering/<int:report_id>.pdf")
+@permission_required("reports.steering.view")
+def steering_pdf(report_id: int):  # type: ignore[no-untyped-def]
+    from audit_app.services import steering as archive
+    report = archive.get(get_session(), report_id)
+    return Response(report.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{report.filename}"',
+        "X-Content-SHA256": report.sha256})
+
+
+@bp.get("/steering/draft.pdf")
+@permission_required("reports.steering.view")
+def steering_draft():  # type: ignore[no-untyped-def]
+    from reports.steering import build, render_pdf
+    data = build(get_session(), request.args.get("period", ""), today=_today())
+    pdf, _ = render_pdf(data, issued_by="draft (not issued)", issued_on=_today())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="steering-report-{data.period_label}-draft.pdf"'})

@@ -12,6 +12,8 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from audit_app.models import AuditCase, Directorate, User
+from audit_app.services import ledger
+from audit_app.services.targets import set_target
 from audit_app.services.findings import CorrectFacts, record_finding
 from tests.casedata import World, approved_proposal, drive_to, tariff, world  # noqa: F401
 
@@ -58,6 +60,32 @@ def cases3(world: World) -> Cases3:  # noqa: F811
     north = cases.open_case(s, proposal.id, w.supervisor, clock=w.clock)
     s.commit()
     return Cases3(w, hit, clean, north)
+
+
+@pytest.fixture
+def money(cases3: Cases3) -> Cases3:  # noqa: F811
+    """The hit case through SCN, order, demand, two payments and a stay; the north case gets
+    its own findings posted directly (detected in March)."""
+    w, s = cases3.world, cases3.world.session
+    hit, north = cases3.hit, cases3.north
+
+    def post(case: AuditCase, account: str, amounts: dict[str, str], on: dt.date, kind: str) -> None:
+        ledger.post(s, case.id, account, {k: Decimal(v) for k, v in amounts.items()}, on=on, kind=kind,
+                    actor=w.supervisor, clock=w.clock)
+
+    post(hit, "contravened", {"cd": "100000", "st": "109800"}, dt.date(2026, 2, 10), "scn_issued")
+    post(hit, "adjudged", {"cd": "100000", "st": "109800", "penalty": "20000"},
+         dt.date(2026, 3, 20), "order_in_original")
+    post(hit, "demanded", {"cd": "100000", "st": "109800", "penalty": "20000"},
+         dt.date(2026, 3, 21), "demand_raised")
+    post(hit, "paid", {"cd": "60000"}, dt.date(2026, 3, 28), "payment")
+    post(hit, "paid", {"st": "9800"}, dt.date(2026, 4, 5), "payment")
+    post(hit, "stayed", {"cd": "40000"}, dt.date(2026, 4, 6), "stay_granted")
+    post(north, "detected", {"cd": "5000.50"}, dt.date(2026, 3, 3), "findings_approved")
+    set_target(s, "2026-03", "recovered", "50000", directorate=None, set_by="test")
+    s.commit()
+    return cases3
+
 
 
 def as_user(app: Flask, user: User):  # type: ignore[no-untyped-def]

@@ -12,43 +12,17 @@ from sqlalchemy import select
 
 from audit_app.models import AuditCase, LedgerEntry, Role
 from audit_app.services import ledger
-from audit_app.services.targets import set_target
 from dashboards.access import Viewer
 from dashboards.filters import Filters
 from dashboards.revenue import callbacks, drill, queries
 from tests.conftest import login
-from tests.dashboards.data import Cases3, as_user, cases3, user, world  # noqa: F401
+from tests.dashboards.data import Cases3, as_user, cases3, money, user, world  # noqa: F401
 
 D = Decimal
 OUT = {k: i for i, k in enumerate(
     ["detected", "adjudged", "recovered", "rate", "outstanding", "stayed", "detected_note",
      "adjudged_note", "recovered_note", "funnel", "trend", "breakdown", "breakdown_table",
      "arrears", "top"])}
-
-
-@pytest.fixture
-def money(cases3: Cases3) -> Cases3:  # noqa: F811
-    """The hit case through SCN, order, demand, two payments and a stay; the north case gets
-    its own findings posted directly (detected in March)."""
-    w, s = cases3.world, cases3.world.session
-    hit, north = cases3.hit, cases3.north
-
-    def post(case: AuditCase, account: str, amounts: dict[str, str], on: dt.date, kind: str) -> None:
-        ledger.post(s, case.id, account, {k: D(v) for k, v in amounts.items()}, on=on, kind=kind,
-                    actor=w.supervisor, clock=w.clock)
-
-    post(hit, "contravened", {"cd": "100000", "st": "109800"}, dt.date(2026, 2, 10), "scn_issued")
-    post(hit, "adjudged", {"cd": "100000", "st": "109800", "penalty": "20000"},
-         dt.date(2026, 3, 20), "order_in_original")
-    post(hit, "demanded", {"cd": "100000", "st": "109800", "penalty": "20000"},
-         dt.date(2026, 3, 21), "demand_raised")
-    post(hit, "paid", {"cd": "60000"}, dt.date(2026, 3, 28), "payment")
-    post(hit, "paid", {"st": "9800"}, dt.date(2026, 4, 5), "payment")
-    post(hit, "stayed", {"cd": "40000"}, dt.date(2026, 4, 6), "stay_granted")
-    post(north, "detected", {"cd": "5000.50"}, dt.date(2026, 3, 3), "findings_approved")
-    set_target(s, "2026-03", "recovered", "50000", directorate=None, set_by="test")
-    s.commit()
-    return cases3
 
 
 def _ledger_sum(s, account: str, start: dt.date, end: dt.date, case_ids=None) -> Decimal:  # type: ignore[no-untyped-def]
