@@ -27,6 +27,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dashboards.view": frozenset({R.SUPERVISOR, R.MANAGEMENT, R.COMMITTEE_MEMBER}),
     "reports.steering.view": frozenset({R.MANAGEMENT, R.COMMITTEE_MEMBER}),
     "reports.steering.issue": frozenset({R.MANAGEMENT}),
+    # Recovery: the demands and their money are read by those who recover, adjudicate,
+    # hear appeals or oversee; payments are the recovery officer's to record (and correct by
+    # reversal); stays come from appellate forums, recorded by their officer or recovery's.
+    "recovery.view": frozenset({R.RECOVERY_OFFICER, R.ADJUDICATION_OFFICER, R.APPELLATE_OFFICER,
+                                R.SUPERVISOR, R.MANAGEMENT, R.ADMINISTRATOR}),
+    "recovery.record": frozenset({R.RECOVERY_OFFICER}),
+    "recovery.stays": frozenset({R.RECOVERY_OFFICER, R.APPELLATE_OFFICER}),
 }
 
 

@@ -6,6 +6,7 @@ forums, references, outcomes).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -61,6 +62,11 @@ class Stay(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def amount(self) -> Decimal:
+        """The total stayed when granted."""
+        return sum((Decimal(v) for v in self.levies.values()), Decimal(0))
 
 
 class EnforcementAction(Base):

@@ -202,7 +202,10 @@ def get_case(session: Session, case_id: int, user: User) -> AuditCase:
     case = session.get(AuditCase, case_id)
     if case is None:
         raise NotFound(f"No audit case {case_id}.")
+    # The adjudication collectorate's officers (adjudication, recovery) read the cases it holds.
     if (case.directorate_code and user.directorate_code != case.directorate_code
+            and not (case.adjudication_office
+                     and user.directorate_code == case.adjudication_office)
             and not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR)):
         raise PermissionDenied(f"Case {case.case_number} belongs to directorate "
                                f"{case.directorate_code}.")
@@ -218,7 +221,8 @@ def page_cases(session: Session, user: User, *, status: str | None = None, limit
     query = select(AuditCase)
     if not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR):
         query = query.where((AuditCase.directorate_code == user.directorate_code)
-                            | AuditCase.directorate_code.is_(None))
+                            | AuditCase.directorate_code.is_(None)
+                            | (AuditCase.adjudication_office == user.directorate_code))
     if status == "open":
         query = query.where(AuditCase.status == "open")
     elif status == "closed":

@@ -16,6 +16,7 @@ bp = Blueprint("web", __name__)
 NAVIGATION: list[tuple[str, str, str]] = [
     ("tasks.queue", "Work queue", "tasks.work"),
     ("cases.index", "Cases", "cases.view"),
+    ("recovery.index", "Recovery", "recovery.view"),
     ("declarations.browse", "Declarations", "declarations.view"),
     ("risk.index", "Risk", "risk.view"),
     ("dashboards.index", "Dashboards", "dashboards.view"),
@@ -60,6 +61,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(risk.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(tasks.bp)
+    from . import recovery as recovery_screens
+    recovery_screens.init_app(app)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
     app.add_template_filter(number, "number")

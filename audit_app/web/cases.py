@@ -37,7 +37,7 @@ def case_status(status: str) -> str:
 
 
 # Process ids to the titles shown above their diagrams; a process not listed shows its id.
-PROCESS_LABELS = {"pca_audit": "Audit"}
+PROCESS_LABELS = {"pca_audit": "Audit", "recovery": "Recovery"}
 
 # Timeline data keys that name a user, and how other values read (amounts, dates).
 _USER_KEYS = ("auditor_id", "assignee_id", "from_user_id", "to_user_id")
