@@ -14,6 +14,8 @@ advance / save with its version check, and the commit):
   and the JSON list (`GET /api/v1/tasks?list=team`, one page of 50): p95.
 
 Targets (issue 4): completion median < 20 ms and p95 < 50 ms; work-queue page p95 < 100 ms.
+With `--throughput-seconds 30` on PostgreSQL it then runs bench/workflow_throughput.py's
+gunicorn run on the same database (one 10,000-case build instead of two).
 Prints JSON.
 """
 from __future__ import annotations
@@ -147,6 +149,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--queue-rounds", type=int, default=40)
+    parser.add_argument("--throughput-seconds", type=float, default=0,
+                        help="then also run bench/workflow_throughput.py's gunicorn run on the "
+                             "same database for this long (PostgreSQL only)")
     database_args(parser)
     args = parser.parse_args()
     world = World.create(chosen_url(args))
@@ -158,6 +163,10 @@ def main() -> None:
                   "complete_task_via_api": complete_tasks(world, case_ids, args.samples),
                   "work_queue": work_queue(world, args.queue_rounds),
                   "load_average": load_average()}
+        if args.throughput_seconds > 0 and world.kind == "postgresql":
+            from workflow_throughput import run
+            result["throughput"] = {**run(world, seconds=args.throughput_seconds, clients=8,
+                                          workers=4), "load_average": load_average()}
         json.dump(result, sys.stdout, indent=2)
         print()
     finally:

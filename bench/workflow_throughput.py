@@ -75,11 +75,13 @@ def _work(world: World) -> list[tuple[str, str, bytes]]:
     return work
 
 
-def run(world: World, *, seconds: float, clients: int, workers: int) -> dict[str, Any]:
+def run(world: World, *, seconds: float, clients: int, workers: int,
+        threads: int = 1) -> dict[str, Any]:
     port = _free_port()
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "audit_app:create_app()"],
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers),
+         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "audit_app:create_app()"],
         cwd=ROOT, env=world.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_ready(port, proc)
@@ -131,15 +133,16 @@ def run(world: World, *, seconds: float, clients: int, workers: int) -> dict[str
         cpu_before = os.times()
         began = time.perf_counter()
         stop_at[0] = began + seconds
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        for t in threads:
+        running = [threading.Thread(target=client) for _ in range(clients)]
+        for t in running:
             t.start()
-        for t in threads:
+        for t in running:
             t.join()
         elapsed = time.perf_counter() - began
         cpu_after = os.times()
         done = statuses.get(200, 0)
-        return {"workers": workers, "clients": clients, "seconds": round(elapsed, 2),
+        return {"workers": workers, "threads_per_worker": threads, "clients": clients,
+                "seconds": round(elapsed, 2),
                 "completed": done, "tasks_per_s": round(done / elapsed, 1),
                 "statuses": {str(k): v for k, v in sorted(statuses.items())},
                 "latency": summary_ms(latencies),
@@ -163,6 +166,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn --threads per worker (1 = the sync workers of make run)")
     database_args(parser)
     args = parser.parse_args()
     url = chosen_url(args)
@@ -175,7 +180,7 @@ def main() -> None:
         result = {"database": world.kind, "open_cases": args.cases,
                   "setup": dict(world.timings),
                   **run(world, seconds=args.seconds, clients=args.clients,
-                        workers=args.workers),
+                        workers=args.workers, threads=args.threads),
                   "load_average": load_average()}
         json.dump(result, sys.stdout, indent=2)
         print()

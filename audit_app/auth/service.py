@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..db import utcnow
 from ..errors import DomainError, ValidationFailed
@@ -121,7 +121,10 @@ def issue_api_token(session: Session, name: str, scopes: list[str],
 
 
 def find_api_token(session: Session, plain: str) -> ApiToken | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
+    # One round trip: the token, its user and the user's roles (every API call pays it).
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))
+        .options(joinedload(ApiToken.user).joinedload(User.roles))).unique().scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         return None
     if token.user is not None and not token.user.is_active:
