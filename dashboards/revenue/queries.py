@@ -60,23 +60,32 @@ class Stage:
     cases: int
 
 
+def _scoped(query: Any, f: Filters) -> Any:
+    """Join the entries' cases only when a filter needs them (the ledger alone is faster)."""
+    conditions = f.case_conditions()
+    if not conditions:
+        return query
+    return query.join(AuditCase, AuditCase.id == LedgerEntry.case_id).where(*conditions)
+
+
 def funnel(session: Session, f: Filters, period: Period | None = None) -> list[Stage]:
-    fig = flows(period or f.window)
-    columns = []
-    for account, _ in FUNNEL:
-        columns += [func.coalesce(func.sum(fig.c[account]), 0),
-                    func.coalesce(func.sum(case((fig.c[account] != 0, 1), else_=0)), 0)]
-    row = session.execute(select(*columns).select_from(fig)
-                          .join(AuditCase, AuditCase.id == fig.c.case_id)
-                          .where(*f.case_conditions())).one()
-    return [Stage(account, label, Decimal(row[2 * i]), int(row[2 * i + 1]))
-            for i, (account, label) in enumerate(FUNNEL)]
+    """Per account: the amount entries dated in the period moved, and the cases with entries."""
+    period = period or f.window
+    query = (select(LedgerEntry.account, func.sum(LedgerEntry.amount_pkr),
+                    func.count(func.distinct(LedgerEntry.case_id)))
+             .where(LedgerEntry.account.in_([a for a, _ in FUNNEL]),
+                    LedgerEntry.entry_date >= period.start, LedgerEntry.entry_date <= period.end)
+             .group_by(LedgerEntry.account))
+    found = {a: (Decimal(amount), int(n)) for a, amount, n in session.execute(_scoped(query, f))}
+    return [Stage(account, label, *found.get(account, (ZERO, 0))) for account, label in FUNNEL]
 
 
 def stage_cases(f: Filters, account: str, period: Period | None = None) -> Select[Any]:
-    fig = flows(period or f.window)
-    return (select(AuditCase.id).join(fig, fig.c.case_id == AuditCase.id)
-            .where(fig.c[account] != 0, *f.case_conditions()))
+    """The cases with entries in the account dated in the period (the funnel's count)."""
+    period = period or f.window
+    return _scoped(select(LedgerEntry.case_id).where(
+        LedgerEntry.account == account, LedgerEntry.entry_date >= period.start,
+        LedgerEntry.entry_date <= period.end).distinct(), f)
 
 
 def trend(session: Session, f: Filters) -> dict[str, dict[str, Decimal]]:
@@ -84,13 +93,11 @@ def trend(session: Session, f: Filters) -> dict[str, dict[str, Decimal]]:
     window = f.window.trailing_months(12)
     month = local_month_of_date(LedgerEntry.entry_date)
     out = {m: {a: ZERO for a, _ in TREND} for m in window.months}
-    for m, account, amount in session.execute(
+    for m, account, amount in session.execute(_scoped(
             select(month, LedgerEntry.account, func.sum(LedgerEntry.amount_pkr))
-            .join(AuditCase, AuditCase.id == LedgerEntry.case_id)
             .where(LedgerEntry.account.in_([a for a, _ in TREND]),
-                   LedgerEntry.entry_date >= window.start, LedgerEntry.entry_date <= window.end,
-                   *f.case_conditions())
-            .group_by(month, LedgerEntry.account)):
+                   LedgerEntry.entry_date >= window.start, LedgerEntry.entry_date <= window.end)
+            .group_by(month, LedgerEntry.account), f)):
         if m in out:
             out[m][account] = Decimal(amount)
     targets = monthly_targets(session, "recovered", window.start, window.end, f.directorate)
@@ -138,6 +145,8 @@ def breakdown(session: Session, f: Filters, dimension: str) -> list[dict[str, An
     in the period) and outstanding (at the period's end); largest recovered first."""
     if dimension not in DIMENSIONS:
         dimension = "directorate"
+    if dimension in ("directorate", "importer"):
+        return _breakdown_by_case_column(session, f, dimension)
     period = f.window
     fig = flows(period)
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {
@@ -148,6 +157,37 @@ def breakdown(session: Session, f: Filters, dimension: str) -> list[dict[str, An
         bucket["cases"] += 1
         for i, account in enumerate(("detected", "adjudged", "demanded", "paid")):
             bucket[account] += Decimal(row[7 + i])
+    rows = [{"value": k, "_drill": f"{dimension}:{k}", **v} for k, v in out.items()]
+    return sorted(rows, key=lambda r: (-r["paid"], -r["detected"], r["value"]))
+
+
+def _breakdown_by_case_column(session: Session, f: Filters, dimension: str) -> list[dict[str, Any]]:
+    """Directorate and importer are columns of the case: grouped by the database."""
+    period = f.window
+    if dimension == "directorate":
+        keys = [AuditCase.directorate_code]
+    else:
+        keys = [Importer.name, Importer.ntn]
+    query = (select(*keys, LedgerEntry.account, func.sum(LedgerEntry.amount_pkr),
+                    func.count(func.distinct(LedgerEntry.case_id)))
+             .join(AuditCase, AuditCase.id == LedgerEntry.case_id)
+             .where(LedgerEntry.account.in_(("detected", "adjudged", "demanded", "paid")),
+                    LedgerEntry.entry_date >= period.start, LedgerEntry.entry_date <= period.end,
+                    *f.case_conditions())
+             .group_by(*keys, LedgerEntry.account))
+    if dimension == "importer":
+        query = query.join(Importer, Importer.id == AuditCase.importer_id)
+    out: dict[str, dict[str, Any]] = defaultdict(lambda: {
+        "cases": 0, "detected": ZERO, "adjudged": ZERO, "demanded": ZERO, "paid": ZERO})
+    for row in session.execute(query):
+        if dimension == "directorate":
+            key = row[0] or "(none)"
+            account, amount, cases = row[1:]
+        else:
+            key = f"{row[0] or '(no name)'} ({row[1]})"
+            account, amount, cases = row[2:]
+        out[key][account] += Decimal(amount)
+        out[key]["cases"] = max(out[key]["cases"], int(cases))
     rows = [{"value": k, "_drill": f"{dimension}:{k}", **v} for k, v in out.items()]
     return sorted(rows, key=lambda r: (-r["paid"], -r["detected"], r["value"]))
 
@@ -167,7 +207,18 @@ def _key(dimension: str, row: Any) -> str:
 
 def breakdown_cases(session: Session, f: Filters, key: str) -> Select[Any]:
     dimension, _, value = key.partition(":")
-    fig = flows(f.window)
+    period = f.window
+    if dimension in ("directorate", "importer"):
+        moved = select(LedgerEntry.case_id).where(
+            LedgerEntry.entry_date >= period.start, LedgerEntry.entry_date <= period.end,
+            LedgerEntry.account.in_(("detected", "adjudged", "demanded", "paid")))
+        query = select(AuditCase.id).where(AuditCase.id.in_(moved), *f.case_conditions())
+        if dimension == "directorate":
+            return query.where(AuditCase.directorate_code.is_(None) if value == "(none)"
+                               else AuditCase.directorate_code == value)
+        ntn = value.rsplit("(", 1)[-1].rstrip(")")
+        return query.where(AuditCase.importer_id.in_(select(Importer.id).where(Importer.ntn == ntn)))
+    fig = flows(period)
     ids = [row[0] for row in _dimension_rows(session, f, fig) if _key(dimension, row) == value]
     return select(AuditCase.id).where(AuditCase.id.in_(ids))
 
@@ -182,23 +233,29 @@ class AgeBucket:
 
 
 def arrears(session: Session, f: Filters, as_of: dt.date | None = None) -> list[AgeBucket]:
-    """Outstanding and stayed amounts at `as_of` (the period's end) by the demand's age."""
+    """Outstanding and stayed amounts at `as_of` (the period's end) by the demand's age: one
+    pass over the recovery accounts' entries, grouped by case."""
     as_of = as_of or f.window.end
-    bal = balances(as_of)
-    first = (select(LedgerEntry.case_id, func.min(LedgerEntry.entry_date).label("since"))
-             .where(LedgerEntry.account == "demanded", LedgerEntry.amount_pkr > 0,
+    amount = LedgerEntry.amount_pkr
+
+    def total(account: str) -> Any:
+        return func.coalesce(func.sum(case((LedgerEntry.account == account, amount), else_=0)), 0)
+    since = func.min(case(((LedgerEntry.account == "demanded") & (amount > 0),
+                           LedgerEntry.entry_date), else_=None))
+    query = (select(LedgerEntry.case_id, total("demanded"), total("paid"), total("stayed"), since)
+             .where(LedgerEntry.account.in_(("demanded", "paid", "stayed")),
                     LedgerEntry.entry_date <= as_of)
-             .group_by(LedgerEntry.case_id).subquery())
-    rows = session.execute(
-        select(bal.c.case_id, bal.c.outstanding, bal.c.stayed, first.c.since)
-        .join(AuditCase, AuditCase.id == bal.c.case_id)
-        .join(first, first.c.case_id == bal.c.case_id)
-        .where((bal.c.outstanding != 0) | (bal.c.stayed != 0), *f.case_conditions()))
+             .group_by(LedgerEntry.case_id))
     grouped: dict[str, list[Any]] = {label: [] for label, _, _ in AGE_BUCKETS}
-    for case_id, outstanding, stayed, since in rows:
-        age = (as_of - since).days
+    for case_id, demanded, paid, stayed, first in session.execute(_scoped(query, f)):
+        outstanding, stayed = Decimal(demanded) - Decimal(paid) - Decimal(stayed), Decimal(stayed)
+        if first is None or (not outstanding and not stayed):
+            continue
+        if isinstance(first, str):  # SQLite hands back MIN() of a CASE as text
+            first = dt.date.fromisoformat(first)
+        age = (as_of - first).days
         label = next(lbl for lbl, lo, hi in AGE_BUCKETS if age >= lo and (hi is None or age <= hi))
-        grouped[label].append((case_id, Decimal(outstanding), Decimal(stayed)))
+        grouped[label].append((case_id, outstanding, stayed))
     return [AgeBucket(label, len(items), sum((o for _, o, _ in items), ZERO),
                       sum((s for _, _, s in items), ZERO), tuple(c for c, _, _ in items))
             for label, items in grouped.items()]
@@ -206,20 +263,38 @@ def arrears(session: Session, f: Filters, as_of: dt.date | None = None) -> list[
 
 def top_cases(session: Session, f: Filters, limit: int = 10,
               as_of: dt.date | None = None) -> list[dict[str, Any]]:
-    """The largest cases by demand standing (then detected), balances at the period's end."""
+    """The largest cases by demand standing (then detected) at the period's end, with their
+    ledger balances then."""
     as_of = as_of or f.window.end
-    bal = balances(as_of)
-    rows = session.execute(
+    ranked: list[int] = []
+    for account in ("demanded", "detected"):
+        query = (select(LedgerEntry.case_id).where(LedgerEntry.account == account,
+                                                   LedgerEntry.entry_date <= as_of)
+                 .group_by(LedgerEntry.case_id)
+                 .having(func.sum(LedgerEntry.amount_pkr) > 0)
+                 .order_by(func.sum(LedgerEntry.amount_pkr).desc(), LedgerEntry.case_id)
+                 .limit(limit + len(ranked)))
+        for (case_id,) in session.execute(_scoped(query, f)):
+            if case_id not in ranked and len(ranked) < limit:
+                ranked.append(case_id)
+        if len(ranked) >= limit:
+            break
+    if not ranked:
+        return []
+    figures = ledger.totals(session, ranked, as_of=as_of)
+    about = {r[0]: r for r in session.execute(
         select(AuditCase.id, AuditCase.case_number, Importer.name, AuditCase.directorate_code,
-               AuditCase.status, bal.c.detected, bal.c.adjudged, bal.c.demanded, bal.c.paid,
-               bal.c.stayed, bal.c.outstanding)
-        .join(bal, bal.c.case_id == AuditCase.id)
-        .join(Importer, Importer.id == AuditCase.importer_id)
-        .where(*f.case_conditions(), AuditCase.created_at < f.window.end_utc)
-        .order_by(bal.c.demanded.desc(), bal.c.detected.desc(), AuditCase.id).limit(limit))
-    keys = ("id", "case_number", "importer", "directorate", "status", "detected", "adjudged",
-            "demanded", "paid", "stayed", "outstanding")
-    return [{**dict(zip(keys, r)), "_drill": r[0]} for r in rows]
+               AuditCase.status).join(Importer, Importer.id == AuditCase.importer_id)
+        .where(AuditCase.id.in_(ranked)))}
+    out = []
+    for case_id in ranked:
+        _, number, importer, directorate, status = about[case_id]
+        money = figures.get(case_id, {})
+        out.append({"id": case_id, "_drill": case_id, "case_number": number, "importer": importer,
+                    "directorate": directorate, "status": status,
+                    **{k: money.get(k, ZERO) for k in ("detected", "adjudged", "demanded", "paid",
+                                                       "stayed", "outstanding")}})
+    return out
 
 
 def totals_in(session: Session, f: Filters, period: Period) -> dict[str, Decimal]:
