@@ -130,7 +130,10 @@ class CaseEvent(Base):
     """The case timeline: who did what, when, and which data changed."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),)
+    # (kind, element_id, at): dashboards count steps done in a period (observations issued,
+    # contravention reports framed) without reading every case's timeline.
+    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
+                      Index("ix_case_events_kind_element_id_at", "kind", "element_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("audit_cases.id", ondelete="CASCADE"))

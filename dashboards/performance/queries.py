@@ -35,11 +35,12 @@ def _in(column: Any, period: Period) -> Any:
     return and_(column >= period.start_utc, column < period.end_utc)
 
 
-def _first_event(element: str, kind: str = "task_completed") -> Any:
-    """Per case, the first time `element` happened (a returned review can repeat a step)."""
-    return (select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
-            .where(CaseEvent.kind == kind, CaseEvent.element_id == element)
-            .group_by(CaseEvent.case_id).subquery())
+def _events(element: str, period: Period, kind: str = "task_completed") -> Any:
+    """The events of one step in the period (index kind, element_id, at). An audit issues its
+    observation once; a case counts once however many events it has."""
+    return (select(CaseEvent.case_id.label("case_id"), CaseEvent.at.label("at"))
+            .where(CaseEvent.kind == kind, CaseEvent.element_id == element,
+                   _in(CaseEvent.at, period)))
 
 
 def started_cases(f: Filters, period: Period | None = None) -> Select[Any]:
@@ -49,9 +50,8 @@ def started_cases(f: Filters, period: Period | None = None) -> Select[Any]:
 
 def completed_cases(f: Filters, period: Period | None = None) -> Select[Any]:
     period = period or f.window
-    obs = _first_event(OBSERVATION)
-    return (select(AuditCase.id).join(obs, obs.c.case_id == AuditCase.id)
-            .where(_in(obs.c.at, period), *f.case_conditions()))
+    observed = _events(OBSERVATION, period).with_only_columns(CaseEvent.case_id)
+    return select(AuditCase.id).where(AuditCase.id.in_(observed), *f.case_conditions())
 
 
 def closed_cases(f: Filters, period: Period | None = None) -> Select[Any]:
@@ -62,9 +62,8 @@ def closed_cases(f: Filters, period: Period | None = None) -> Select[Any]:
 
 def contravention_cases(f: Filters, period: Period | None = None) -> Select[Any]:
     period = period or f.window
-    ended = _first_event(CONTRAVENTION_END, kind="case_closed")
-    return (select(AuditCase.id).join(ended, ended.c.case_id == AuditCase.id)
-            .where(_in(ended.c.at, period), *f.case_conditions()))
+    ended = _events(CONTRAVENTION_END, period, kind="case_closed").with_only_columns(CaseEvent.case_id)
+    return select(AuditCase.id).where(AuditCase.id.in_(ended), *f.case_conditions())
 
 
 def hit_cases(f: Filters, period: Period | None = None) -> Select[Any]:
@@ -110,14 +109,14 @@ def monthly(session: Session, f: Filters) -> dict[str, dict[str, int]]:
     """Started / completed / closed per month over the trend window (12 months at least)."""
     window = f.window.trailing_months(12)
     out = {m: {"started": 0, "completed": 0, "closed": 0} for m in window.months}
-    obs = _first_event(OBSERVATION)
+    obs = _events(OBSERVATION, window).subquery()
     queries = {
         "started": select(local_month(AuditCase.created_at), func.count())
         .where(_in(AuditCase.created_at, window), *f.case_conditions())
         .group_by(local_month(AuditCase.created_at)),
-        "completed": select(local_month(obs.c.at), func.count())
-        .select_from(AuditCase).join(obs, obs.c.case_id == AuditCase.id)
-        .where(_in(obs.c.at, window), *f.case_conditions()).group_by(local_month(obs.c.at)),
+        "completed": select(local_month(obs.c.at), func.count(func.distinct(obs.c.case_id)))
+        .select_from(obs).join(AuditCase, AuditCase.id == obs.c.case_id)
+        .where(*f.case_conditions()).group_by(local_month(obs.c.at)),
         "closed": select(local_month(AuditCase.closed_at), func.count())
         .where(AuditCase.status.startswith("closed"), _in(AuditCase.closed_at, window),
                *f.case_conditions()).group_by(local_month(AuditCase.closed_at)),
@@ -150,14 +149,18 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
 
 
 def selection_to_observation(session: Session, f: Filters) -> list[float]:
-    obs = _first_event(OBSERVATION)
+    obs = _events(OBSERVATION, f.window).subquery()
     selected = func.coalesce(AuditProposal.created_at, AuditCase.created_at)
     rows = session.execute(
-        select(selected, obs.c.at).select_from(AuditCase)
-        .join(obs, obs.c.case_id == AuditCase.id)
+        select(obs.c.case_id, selected, obs.c.at).select_from(obs)
+        .join(AuditCase, AuditCase.id == obs.c.case_id)
         .outerjoin(AuditProposal, AuditProposal.id == AuditCase.proposal_id)
-        .where(_in(obs.c.at, f.window), *f.case_conditions()))
-    return [_days(a, b) for a, b in rows]
+        .where(*f.case_conditions()))
+    first: dict[int, tuple[Any, Any]] = {}
+    for case_id, start, at in rows:  # a case counts once, with its first observation
+        if case_id not in first or as_utc(at) < as_utc(first[case_id][1]):
+            first[case_id] = (start, at)
+    return [_days(a, b) for a, b in first.values()]
 
 
 def stage_days(session: Session, f: Filters,
