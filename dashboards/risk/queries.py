@@ -83,8 +83,10 @@ def _declaration_conditions(f: Filters) -> list[Any]:
 
 
 def _audited_declaration() -> Any:
-    return exists(select(CaseItem.id).join(DeclarationItem, DeclarationItem.id == CaseItem.item_id)
-                  .where(DeclarationItem.declaration_id == Declaration.id))
+    """The declaration has an item in a case: one IN over the audited declarations, which the
+    database builds once (a correlated EXISTS per cleared declaration is several times slower)."""
+    return Declaration.id.in_(select(DeclarationItem.declaration_id)
+                              .join(CaseItem, CaseItem.item_id == DeclarationItem.id))
 
 
 def coverage(session: Session, f: Filters, period: Period | None = None) -> dict[str, dict[str, int]]:
