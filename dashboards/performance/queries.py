@@ -25,7 +25,7 @@ from audit_app.models import AuditCase, AuditProposal, CaseEvent, OpenTask, User
 from workflows.clock import as_utc
 
 from ..filters import Filters, Period
-from ..sql import local_month
+from ..sql import days_between, local_month
 
 OBSERVATION = "issue_observation"
 CONTRAVENTION_END = "referred_to_adjudication"
@@ -149,18 +149,15 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
 
 
 def selection_to_observation(session: Session, f: Filters) -> list[float]:
+    """Days from selection to the case's first observation, for observations in the period."""
     obs = _events(OBSERVATION, f.window).subquery()
     selected = func.coalesce(AuditProposal.created_at, AuditCase.created_at)
     rows = session.execute(
-        select(obs.c.case_id, selected, obs.c.at).select_from(obs)
+        select(func.min(days_between(selected, obs.c.at))).select_from(obs)
         .join(AuditCase, AuditCase.id == obs.c.case_id)
         .outerjoin(AuditProposal, AuditProposal.id == AuditCase.proposal_id)
-        .where(*f.case_conditions()))
-    first: dict[int, tuple[Any, Any]] = {}
-    for case_id, start, at in rows:  # a case counts once, with its first observation
-        if case_id not in first or as_utc(at) < as_utc(first[case_id][1]):
-            first[case_id] = (start, at)
-    return [_days(a, b) for a, b in first.values()]
+        .where(*f.case_conditions()).group_by(obs.c.case_id))
+    return [float(days) for (days,) in rows]
 
 
 def stage_days(session: Session, f: Filters,
@@ -185,12 +182,12 @@ def workload(session: Session, f: Filters, now: dt.datetime) -> list[Officer]:
     """Open tasks (and overdue ones) per assignee, and each auditor's audits completed in the
     period with their results; officers with neither are left out."""
     tasks = dict()
-    for user_id, total, overdue in session.execute(
-            select(OpenTask.assignee_id, func.count(),
-                   func.coalesce(func.sum(case((OpenTask.due_at <= now, 1), else_=0)), 0))
-            .join(AuditCase, AuditCase.id == OpenTask.case_id)
-            .where(OpenTask.assignee_id.is_not(None), *f.case_conditions())
-            .group_by(OpenTask.assignee_id)):
+    query = (select(OpenTask.assignee_id, func.count(),
+                    func.coalesce(func.sum(case((OpenTask.due_at <= now, 1), else_=0)), 0))
+             .where(OpenTask.assignee_id.is_not(None)).group_by(OpenTask.assignee_id))
+    if f.case_conditions():
+        query = query.where(OpenTask.case_id.in_(select(AuditCase.id).where(*f.case_conditions())))
+    for user_id, total, overdue in session.execute(query):
         tasks[user_id] = (int(total), int(overdue))
     completed = completed_cases(f).subquery()
     results = {}
