@@ -9,6 +9,7 @@ at the top of `bpmn/`. DMN files at the top of `bpmn/` are available to every pr
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +37,24 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_CALLED_DECISION = re.compile(rb"<spiffworkflow:calledDecisionId>\s*([^<\s]+)\s*<")
+_DECISION_ID = re.compile(rb"<(?:\w+:)?decision\b[^>]*?\bid=\"([^\"]+)\"")
+
+
 def parse_file(path: Path, dmn_paths: list[Path] | None = None) -> list[ProcessSpec]:
     """The executable processes of one BPMN file, with the DMN decisions beside it. The
-    version hash covers the decisions too: changing a table is a new process version."""
+    version hash covers the decisions the file calls: changing one of its tables is a new
+    version of that process, while a table it never calls leaves its version alone."""
     data = path.read_bytes()
     parser = SpiffBpmnParser()
     parser.add_bpmn_str(data, filename=path.name)
     digest = hashlib.sha256(data)
+    called = set(_CALLED_DECISION.findall(data))
     for dmn in sorted(dmn_paths or []):
         dmn_data = dmn.read_bytes()
         parser.add_dmn_str(dmn_data, filename=dmn.name)
-        digest.update(dmn_data)
+        if called.intersection(_DECISION_ID.findall(dmn_data)):
+            digest.update(dmn_data)
     specs = []
     for process_id in parser.get_process_ids():  # executable processes only
         specs.append(ProcessSpec(process_id, digest.hexdigest(), parser.get_spec(process_id),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,15 @@ def test_the_shipped_process_parses_with_lanes_on_every_user_task() -> None:
         assert task.extensions["properties"]["sla_key"].startswith("audit.")
     element_ids = {t.bpmn_id for t in spec.spec.task_specs.values() if t.bpmn_id}
     assert "reply_period_expired" in element_ids and not {"Start", "End"} & element_ids
+
+
+def test_a_table_a_process_never_calls_leaves_its_version_alone(tmp_path: Path) -> None:
+    (tmp_path / "probe.bpmn").write_text(BPMN)
+    (tmp_path / "audit_type.dmn").write_text(DMN.format(small="&lt; 1000000"))
+    shutil.copy(specs.BPMN_DIR / "pca_audit.bpmn", tmp_path / "pca_audit.bpmn")
+    before = specs.SpecLibrary(tmp_path)
+    (tmp_path / "audit_type.dmn").write_text(DMN.format(small="&lt; 2000000"))
+    after = specs.SpecLibrary(tmp_path)
+    assert before.current("pca_audit").spec_hash == after.current("pca_audit").spec_hash
+    assert (before.current("audit_type_probe").spec_hash
+            != after.current("audit_type_probe").spec_hash)
