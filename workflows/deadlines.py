@@ -25,6 +25,22 @@ DEFAULT_DEADLINES: dict[str, int] = {
     "recovery.enforcement_step_days": 15,
     "recovery.review_days": 30,
     "recovery.stay_review_days": 30,
+    # Adjudication (s.179/180): the statutory order limit from the SCN and its one extension,
+    # the warnings before it, and the steps' own service levels.
+    "adjudication.order_days": 120,
+    "adjudication.extension_max_days": 30,
+    "adjudication.remand_order_days": 120,
+    "adjudication.first_warning_days_before": 30,
+    "adjudication.final_warning_days_before": 10,
+    "adjudication.appeal_window_days": 30,
+    "adjudication.framing_days": 7,
+    "adjudication.assignment_days": 7,
+    "adjudication.scn_draft_days": 15,
+    "adjudication.scn_approval_days": 7,
+    "adjudication.scn_issue_days": 7,
+    "adjudication.scn_reply_days": 15,
+    "adjudication.hearing_scheduling_days": 7,
+    "adjudication.order_writing_days": 15,
 }
 DEFAULT_FROM = dt.date(2000, 1, 1)
 

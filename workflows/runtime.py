@@ -62,6 +62,8 @@ def start(session: Session, case: AuditCase, *, clock: Clock, actor_id: int | No
     spec = library().current(process_id)
     workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=ENGINE)
     workflow.data.update(_checked_data(data or {}))
+    for first in workflow.get_tasks(state=TaskState.READY):
+        first.data.update(data or {})  # task data, so the first gateways can read it
     _run_engine(workflow)
     instance = WorkflowInstance(case_id=case.id, process_id=process_id, spec_hash=spec.spec_hash,
                                 state="", state_format=serializer.STATE_FORMAT,
@@ -180,6 +182,33 @@ def lane_guard(lane: str) -> Callable[[LaneGuard], LaneGuard]:
             LANE_GUARDS[lane].append(guard)
         return guard
     return register
+
+
+# What a process's service does after every step of one of its instances (e.g. copy the
+# decision a DMN table took onto its own row): listener(session, loaded, clock). Runs after
+# the projections and any hand-off; registered by the modules in `handoffs.HANDOFF_MODULES`.
+StepListener = Callable[[Session, "Loaded", Clock], None]
+STEP_LISTENERS: dict[str, list[StepListener]] = {}
+
+
+def after_step(process_id: str) -> Callable[[StepListener], StepListener]:
+    def register(listener: StepListener) -> StepListener:
+        if listener not in STEP_LISTENERS.setdefault(process_id, []):
+            STEP_LISTENERS[process_id].append(listener)
+        return listener
+    return register
+
+
+# Who an overdue task of a lane escalates to, for lanes outside the PCA directorate:
+# target(session, case, task) -> user id or None. Audit lanes escalate to the case's supervisor.
+EscalationTarget = Callable[[Session, AuditCase, OpenTask], "int | None"]
+ESCALATION_TARGETS: dict[str, EscalationTarget] = {}
+
+
+def escalation_target(session: Session, case: AuditCase, task: OpenTask) -> int | None:
+    handoffs.load_modules()
+    target = ESCALATION_TARGETS.get(task.lane)
+    return target(session, case, task) if target else case.supervisor_id
 
 
 def check_can_work(user: User, task: OpenTask) -> None:
@@ -342,6 +371,9 @@ def _save(session: Session, loaded: Loaded, clock: Clock) -> None:
     if ended_now:
         _close_process(session, loaded, clock)
     session.flush()
+    handoffs.load_modules()
+    for listener in STEP_LISTENERS.get(instance.process_id, []):
+        listener(session, loaded, clock)
 
 
 def _sync_open_tasks(session: Session, loaded: Loaded, clock: Clock) -> None:
@@ -365,10 +397,12 @@ def _sync_open_tasks(session: Session, loaded: Loaded, clock: Clock) -> None:
         due_on = _due_on(session, task, props, now)
         due_at = end_of_day_utc(due_on)
         lane = spec.lane or Role.AUDITOR.value
+        # assignee "pool": any officer of the lane's office takes it (e.g. allocating a case).
+        assignee = None if props.get("assignee") == "pool" else lane_assignee(case, lane)
         session.add(OpenTask(instance_id=instance.id, case_id=case.id, task_id=tid,
                              element_id=spec.name, name=spec.bpmn_name or spec.name, lane=lane,
                              directorate_code=lane_office(case, lane),
-                             assignee_id=lane_assignee(case, lane), opened_at=now,
+                             assignee_id=assignee, opened_at=now,
                              due_on=due_on, due_at=due_at))
         signal = props.get("timer_signal")
         session.add(WorkflowTimer(instance_id=instance.id, task_id=tid,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from audit_app.errors import DomainError
 from audit_app.models import AuditCase, CaseEvent, OpenTask, WorkflowTimer
 
-from . import runtime
+from . import handoffs, runtime
 from .clock import Clock
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,18 @@ def _claim_sqlite(session: Session, clock: Clock, failed: set[int]) -> WorkflowT
     return None
 
 
+# Timer kinds a process's service adds (e.g. adjudication's statutory-limit warnings, which
+# belong to no task): kind -> effect(session, timer, clock) -> outcome. Registered by the
+# modules in `handoffs.HANDOFF_MODULES`.
+TimerEffect = Callable[[Session, WorkflowTimer, Clock], str]
+TIMER_KINDS: dict[str, TimerEffect] = {}
+
+
 def fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
     """The timer's effect; returns a short outcome for the row."""
+    handoffs.load_modules()
+    if timer.kind in TIMER_KINDS:
+        return TIMER_KINDS[timer.kind](session, timer, clock)
     task = session.scalar(select(OpenTask).where(OpenTask.task_id == timer.task_id))
     if task is None:
         return "task no longer open"
@@ -99,12 +109,14 @@ def fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
         return "already escalated"
     case = session.get(AuditCase, task.case_id)
     assert case is not None
+    target = runtime.escalation_target(session, case, task)
     task.escalated_at = clock.now()
-    task.escalated_to_id = case.supervisor_id
+    task.escalated_to_id = target
+    whom = "the supervisor" if target == case.supervisor_id else "the officer in charge"
     session.add(CaseEvent(
         case_id=case.id, at=clock.now(), actor_id=None, kind="sla_breached",
         element_id=task.element_id,
-        summary=f"{task.name} was due on {task.due_on:%d %b %Y}; escalated to the supervisor",
+        summary=f"{task.name} was due on {task.due_on:%d %b %Y}; escalated to {whom}",
         data={"task_id": task.task_id, "due_on": task.due_on.isoformat(),
-              "assignee_id": task.assignee_id, "escalated_to_id": case.supervisor_id}))
+              "assignee_id": task.assignee_id, "escalated_to_id": target}))
     return "escalated"

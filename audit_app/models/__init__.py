@@ -1,4 +1,6 @@
 """All mapped classes, imported here so Alembic and the app see one metadata."""
+from .adjudication import (AdjudicatingOfficer, Adjudication, Hearing, OrderInOriginal,
+                           ShowCauseNotice)
 from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
@@ -16,6 +18,7 @@ from .workflow import DeadlineRule, OpenTask, WorkflowInstance, WorkflowTimer
 
 __all__ = [
     "TARGET_MEASURES", "RevenueTarget", "SteeringReport",
+    "AdjudicatingOfficer", "Adjudication", "Hearing", "OrderInOriginal", "ShowCauseNotice",
     "CASE_STATUSES", "AuditCase", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
     "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "WorkflowInstance", "WorkflowTimer",

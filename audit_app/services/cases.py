@@ -412,8 +412,10 @@ def _event(session: Session, task: OpenTask, user: User, clock: Clock, kind: str
 
 
 def _unassigned(task: OpenTask) -> OpenTask:
+    # case and element too: lane guards (e.g. adjudication's jurisdiction) look the case up.
     return OpenTask(lane=task.lane, name=task.name, directorate_code=task.directorate_code,
-                    assignee_id=None)
+                    assignee_id=None, case_id=task.case_id, element_id=task.element_id,
+                    instance_id=task.instance_id)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

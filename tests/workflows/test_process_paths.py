@@ -77,7 +77,7 @@ def test_contravention_is_handed_to_adjudication(world: World) -> None:
     case, _ = _with_short_levy(world)
     world.do(case, "record_reply", {"reply_outcome": "contravention"})
     assert case.status == "referred_to_adjudication"
-    loaded = runtime.load(world.session, case.id)
+    loaded = runtime.load(world.session, case.id, process_id="pca_audit")
     assert loaded.workflow.last_task.data["handover"] == "adjudication"
     assert world.events(case, "case_closed")[0].data == {"status": "referred_to_adjudication"}
 
