@@ -16,6 +16,7 @@ from audit_app.models.adjudication import RANKS
 from audit_app.services import adjudication, cases
 from audit_app.services.findings import CorrectFacts, record_finding
 from tests.casedata import World, drive_to, tariff
+from tests.conftest import PASSWORD
 from workflows.clock import PKT
 
 SHORT_LEVY = Decimal(278_696)  # Rs 1,000,000 declared, Rs 1,500,000 correct, laptops
@@ -119,11 +120,11 @@ def court(world: World, make_user) -> Court:  # type: ignore[no-untyped-def]
     session = world.session
     officers = {}
     for rank in RANKS:
-        user = create_user(session, f"adj_{rank}", "x" * 12, rank.replace("_", " ").title(),
+        user = create_user(session, f"adj_{rank}", PASSWORD, rank.replace("_", " ").title(),
                            [Role.ADJUDICATION_OFFICER], directorate_code="PCA-S")
         adjudication.set_rank(session, user, rank)
         officers[rank] = user
-    elsewhere = create_user(session, "adj_north", "x" * 12, "Northern Officer",
+    elsewhere = create_user(session, "adj_north", PASSWORD, "Northern Officer",
                             [Role.ADJUDICATION_OFFICER], directorate_code="PCA-N")
     adjudication.set_rank(session, elsewhere, "assistant_collector")
     session.commit()

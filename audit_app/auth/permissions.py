@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
                                 R.SUPERVISOR, R.MANAGEMENT, R.ADMINISTRATOR}),
     "recovery.record": frozenset({R.RECOVERY_OFFICER}),
     "recovery.stays": frozenset({R.RECOVERY_OFFICER, R.APPELLATE_OFFICER}),
+    # Adjudication: the docket and hearing diary are the adjudication officers' (management
+    # sees every officer's); only an adjudication officer extends the order limit.
+    "adjudication.view": frozenset({R.ADJUDICATION_OFFICER, R.MANAGEMENT, R.ADMINISTRATOR}),
+    "adjudication.extend": frozenset({R.ADJUDICATION_OFFICER}),
 }
 
 

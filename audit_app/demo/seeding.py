@@ -44,6 +44,16 @@ DEMO_USERS: list[tuple[str, str, str, list[Role], str | None]] = [
     ("supervisor", "Farhan Qureshi", "Deputy Director, PCA (South)", [Role.SUPERVISOR], "PCA-S"),
     ("adjudicator", "Nadia Hussain", "Additional Collector (Adjudication), Karachi",
      [Role.ADJUDICATION_OFFICER], "PCA-S"),
+    # Adjudicating officers of the other ranks, so a demo case of any amount has one with
+    # jurisdiction (bpmn/adjudication_jurisdiction.dmn); ranks in DEMO_ADJUDICATOR_RANKS.
+    ("adj_supt", "Kamran Shah", "Superintendent (Adjudication), Karachi",
+     [Role.ADJUDICATION_OFFICER], "PCA-S"),
+    ("adj_ac", "Hina Baig", "Assistant Collector (Adjudication), Karachi",
+     [Role.ADJUDICATION_OFFICER], "PCA-S"),
+    ("adj_dc", "Zeeshan Ali", "Deputy Collector (Adjudication), Karachi",
+     [Role.ADJUDICATION_OFFICER], "PCA-S"),
+    ("adj_collector", "Rubina Farooq", "Collector (Adjudication), Karachi",
+     [Role.ADJUDICATION_OFFICER], "PCA-S"),
     ("appellate", "Imran Malik", "Collector (Appeals), Karachi", [Role.APPELLATE_OFFICER], None),
     ("recovery", "Sana Javed", "Superintendent (Recovery), Karachi", [Role.RECOVERY_OFFICER],
      "PCA-S"),
@@ -75,13 +85,23 @@ def seed_formations(session: Session) -> None:
     session.flush()
 
 
+DEMO_ADJUDICATOR_RANKS = {"adj_supt": "superintendent", "adj_ac": "assistant_collector",
+                          "adj_dc": "deputy_collector", "adjudicator": "additional_collector",
+                          "adj_collector": "collector"}
+
+
 def seed_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
+    from ..services.adjudication import rank_of, set_rank
     users = []
     for username, full_name, designation, roles, directorate in DEMO_USERS:
         existing = session.scalar(select(User).where(User.username == username))
         users.append(existing or create_user(session, username, password, full_name, roles,
                                              designation=designation,
                                              directorate_code=directorate))
+    for user in users:
+        rank = DEMO_ADJUDICATOR_RANKS.get(user.username)
+        if rank and rank_of(session, user) is None:
+            set_rank(session, user, rank)
     return users
 
 

@@ -303,12 +303,16 @@ class DocketRow:
     next_hearing: dt.date | None
 
 
-def docket(session: Session, user: User, *, clock: Clock, include_pool: bool = True
-           ) -> list[DocketRow]:
-    """The officer's open proceedings, fewest days left first (no SCN yet: last)."""
+def docket(session: Session, user: User, *, clock: Clock, include_pool: bool = True,
+           everyone: bool = False) -> list[DocketRow]:
+    """The officer's open proceedings (and those of their office waiting for an officer), the
+    fewest days left first; those with no SCN yet (no clock) last. `everyone`: every open
+    proceeding, for management."""
     today = local_date(clock.now())
     mine = Adjudication.officer_id == user.id
-    if include_pool:
+    if everyone:
+        mine = Adjudication.id.is_not(None)
+    elif include_pool:
         pool = Adjudication.officer_id.is_(None)
         if user.directorate_code:
             pool = pool & or_(AuditCase.adjudication_office.is_(None),
@@ -335,17 +339,19 @@ class DiaryRow:
     clock: statutory.ClockState
 
 
-def hearing_diary(session: Session, user: User, *, clock: Clock,
-                  days: int = 60) -> list[DiaryRow]:
-    """Hearings still to be held or recorded in the officer's proceedings, by date."""
+def hearing_diary(session: Session, user: User, *, clock: Clock, days: int = 60,
+                  everyone: bool = False) -> list[DiaryRow]:
+    """Hearings still to be held or recorded in the officer's proceedings (every officer's
+    for management), by date: those past their date and not recorded first."""
     today = local_date(clock.now())
     query = (select(Hearing, Adjudication, AuditCase)
              .join(Adjudication, Adjudication.id == Hearing.adjudication_id)
              .join(AuditCase, AuditCase.id == Adjudication.case_id)
              .where(Hearing.status == "scheduled", Adjudication.ended_on.is_(None),
-                    Adjudication.officer_id == user.id,
                     Hearing.scheduled_for <= today + dt.timedelta(days=days))
              .order_by(Hearing.scheduled_for, Hearing.id))
+    if not everyone:
+        query = query.where(Adjudication.officer_id == user.id)
     return [DiaryRow(h, adj, case.case_number, case.importer.name, statutory.state(adj, today))
             for h, adj, case in session.execute(query)]
 

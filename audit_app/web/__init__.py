@@ -16,6 +16,7 @@ bp = Blueprint("web", __name__)
 NAVIGATION: list[tuple[str, str, str]] = [
     ("tasks.queue", "Work queue", "tasks.work"),
     ("cases.index", "Cases", "cases.view"),
+    ("adjudication.docket", "Adjudication", "adjudication.view"),
     ("recovery.index", "Recovery", "recovery.view"),
     ("declarations.browse", "Declarations", "declarations.view"),
     ("risk.index", "Risk", "risk.view"),
@@ -55,6 +56,7 @@ def _navigation() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     from . import declarations, risk
     from . import audit_tasks, cases, tasks  # noqa: F401  (audit_tasks registers the audit forms)
+    from . import adjudication
 
     app.register_blueprint(bp)
     app.register_blueprint(declarations.bp)
@@ -63,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tasks.bp)
     from . import recovery as recovery_screens
     recovery_screens.init_app(app)
+    app.register_blueprint(adjudication.bp)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
     app.add_template_filter(number, "number")

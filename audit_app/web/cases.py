@@ -28,6 +28,10 @@ STATUS_LABELS = {
     "closed_no_change": "Closed, no change",
     "closed_voluntary_payment": "Closed on voluntary payment",
     "referred_to_adjudication": "Referred to adjudication",
+    "adjudged": "Adjudged: order-in-original stands",
+    "dropped": "Dropped by the order-in-original",
+    "time_barred": "Time-barred",
+    "not_pursued": "Not pursued (under the minimum)",
 }
 
 
@@ -37,7 +41,7 @@ def case_status(status: str) -> str:
 
 
 # Process ids to the titles shown above their diagrams; a process not listed shows its id.
-PROCESS_LABELS = {"pca_audit": "Audit", "recovery": "Recovery"}
+PROCESS_LABELS = {"pca_audit": "Audit", "adjudication": "Adjudication", "recovery": "Recovery"}
 
 # Timeline data keys that name a user, and how other values read (amounts, dates).
 _USER_KEYS = ("auditor_id", "assignee_id", "from_user_id", "to_user_id")
