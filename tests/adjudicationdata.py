@@ -60,8 +60,16 @@ class Court:
         assert found is not None
         return found
 
-    def task(self, case: AuditCase) -> OpenTask:
-        return self.w.task(case)
+    def task(self, case: AuditCase, element: str | None = None) -> OpenTask:
+        """The case's open adjudication (or framing) task; other processes' tasks (recovery
+        after an order stands) are left out."""
+        query = select(OpenTask).where(OpenTask.case_id == case.id,
+                                       OpenTask.lane.in_(("adjudication_officer", "auditor")))
+        if element:
+            query = query.where(OpenTask.element_id == element)
+        rows = self.session.scalars(query).all()
+        assert len(rows) == 1, [r.element_id for r in rows]
+        return rows[0]
 
     def do(self, case: AuditCase, element: str, form: dict[str, Any] | None = None,
            user: User | None = None) -> AuditCase:

@@ -24,7 +24,8 @@ Handler = Callable[..., Any]
 _HANDLERS: dict[str, list[Handler]] = {}
 
 # Service modules whose import registers hand-off handlers (imported before the first hand-off).
-HANDOFF_MODULES: list[str] = ["audit_app.services.recovery", "audit_app.services.feedback"]
+HANDOFF_MODULES: list[str] = ["audit_app.services.adjudication", "audit_app.services.recovery",
+                              "audit_app.services.feedback"]
 
 
 def on(status: str) -> Callable[[Handler], Handler]:

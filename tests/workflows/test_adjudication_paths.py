@@ -87,8 +87,12 @@ def test_the_full_path_to_an_order_that_stands(court: Court) -> None:
     assert (order.outcome, order.total_pkr, order.duty_taxes_pkr) == (
         "adjudged", Decimal(175_000), Decimal(150_000))
     assert order.appeal_window_ends == third + dt.timedelta(days=30)
-    assert case.status == "adjudged" and adj.stage == "adjudged" and adj.ended_on == third
-    assert court.session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all() == []
+    assert adj.stage == "adjudged" and adj.ended_on == third
+    # The order stands: adjudication has ended and recovery of the demand has begun.
+    rows = court.session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)).all()
+    assert [r.lane for r in rows] == ["recovery_officer"]
+    assert [(d.process_id, d.status) for d in runtime.diagrams(court.session, case.id)] == [
+        ("pca_audit", "completed"), ("adjudication", "completed"), ("recovery", "running")]
 
 
 def test_an_order_cannot_adjudge_more_than_the_notice(court: Court) -> None:
@@ -188,7 +192,9 @@ def test_a_remand_adjudicates_again_from_the_hearings(court: Court) -> None:
     instances = runtime.instances(court.session, case.id, process_id="adjudication")
     assert [i.end_status for i in instances] == ["adjudged", "dropped"]
     assert len(court.session.scalars(select(OrderInOriginal)).all()) == 2
-    assert len(court.session.scalars(select(WorkflowInstance)).all()) == 3
+    processes = [i.process_id for i in court.session.scalars(
+        select(WorkflowInstance).order_by(WorkflowInstance.id))]
+    assert processes == ["pca_audit", "adjudication", "recovery", "adjudication"]
 
 
 def test_contravened_and_adjudged_amounts_are_posted_to_the_ledger(court: Court) -> None:
@@ -213,3 +219,10 @@ def test_contravened_and_adjudged_amounts_are_posted_to_the_ledger(court: Court)
     court.do(case, "record_hearing", {"outcome": "concluded"})
     court.do(case, "record_order", {"outcome": "dropped", "reasons": "Rehearing"})
     assert ledger.balances(court.session, case.id).total("adjudged") == 0
+
+
+def test_the_service_registers_its_hand_off_and_forms_for_the_app() -> None:
+    from audit_app.services import task_forms
+    from workflows import handoffs
+    assert "audit_app.services.adjudication" in handoffs.HANDOFF_MODULES
+    assert "adjudication" in task_forms.FORM_MODULES
