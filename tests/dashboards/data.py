@@ -49,11 +49,12 @@ def cases3(world: World) -> Cases3:  # noqa: F811
     w.do(hit, "record_reply", {"reply_outcome": "contravention"})
 
     w.clock.set(dt.datetime(2026, 2, 3, 5, tzinfo=dt.timezone.utc))
-    clean = w.open_case(1)
+    # Goods of chapter 39, not left to the factories' rotation (which may give laptops, 84).
+    clean = w.open_case([{"hs_code": "39011000"}])
     drive_to(w, clean, "record_reply")
     w.do(clean, "record_reply", {"reply_outcome": "explanation_accepted"})
 
-    proposal = approved_proposal(s, w.supervisor, 1)
+    proposal = approved_proposal(s, w.supervisor, [{"hs_code": "39011000"}])
     proposal.directorate_code = "PCA-N"
     s.flush()
     from audit_app.services import cases
