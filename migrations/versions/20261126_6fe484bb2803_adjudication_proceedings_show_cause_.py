@@ -1,7 +1,7 @@
 """Adjudication: proceedings, show-cause notices, hearings, orders-in-original, officers' ranks
 
 Revision ID: 6fe484bb2803
-Revises: d6ff9fede7cd
+Revises: ab7e15b6666d
 Create Date: 2026-11-26 21:26:33.022977
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = '6fe484bb2803'
-down_revision: Union[str, None] = 'd6ff9fede7cd'
+down_revision: Union[str, None] = 'ab7e15b6666d'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
