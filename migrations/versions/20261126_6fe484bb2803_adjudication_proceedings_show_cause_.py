@@ -1,7 +1,7 @@
 """Adjudication: proceedings, show-cause notices, hearings, orders-in-original, officers' ranks
 
 Revision ID: 6fe484bb2803
-Revises: dd4d091404e5
+Revises: a1a63f402ae5
 Create Date: 2026-11-26 21:26:33.022977
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = '6fe484bb2803'
-down_revision: Union[str, None] = 'dd4d091404e5'
+down_revision: Union[str, None] = 'a1a63f402ae5'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
