@@ -103,7 +103,7 @@ def measure(url: str, repeat: int) -> dict[str, object]:
     return {"breaching_in_30_days": found, "seconds_first": round(seconds[0], 4),
             "seconds_best": round(min(seconds), 4),
             "seconds_median": round(statistics.median(seconds), 4),
-            "plan": " | ".join(str(row[-1]) for row in plan[:3])}
+            "plan": " | ".join(str(row[-1]).strip() for row in plan[:5])}
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, object]:

@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = sorted([*(ROOT / "workflows").glob("*.py"),
-                  ROOT / "audit_app/services/cases.py", ROOT / "audit_app/services/findings.py"])
+                  ROOT / "audit_app/services/cases.py", ROOT / "audit_app/services/findings.py",
+                  *(ROOT / "audit_app/services").glob("adjudication*.py")])
 FORBIDDEN = ("flask", "werkzeug", "audit_app.web", "audit_app.api", "audit_app.auth")
 ALLOWED = {"workflows/commands.py": ("flask.cli", "audit_app.db")}  # the CLI entry point
 
