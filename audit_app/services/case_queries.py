@@ -46,16 +46,19 @@ def cases_for_proposals(session: Session, proposal_ids: Iterable[int]) -> dict[i
         select(AuditCase).where(AuditCase.proposal_id.in_(ids)))}
 
 
-def directorate_tasks(session: Session, user: User, *, clock: Clock) -> list[TaskRow]:
-    """Every open task of the user's directorate, whatever its lane, due first: what a
-    supervisor oversees and may reassign (one query on the OpenTask projection)."""
+def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int = 50,
+                      offset: int = 0) -> tuple[list[TaskRow], int]:
+    """Every open task of the user's directorate, whatever its lane, due first, and how many
+    there are: what a supervisor oversees and may reassign (reads the OpenTask projection)."""
     query = (select(OpenTask, AuditCase.case_number)
-             .join(AuditCase, AuditCase.id == OpenTask.case_id)
-             .order_by(OpenTask.due_at, OpenTask.id))
+             .join(AuditCase, AuditCase.id == OpenTask.case_id))
     if user.directorate_code:
         query = query.where(OpenTask.directorate_code == user.directorate_code)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     now = clock.now()
-    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in session.execute(query)]
+    rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
+                           .limit(limit).offset(offset))
+    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in rows], total
 
 
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:

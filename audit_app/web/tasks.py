@@ -54,32 +54,50 @@ def _may(action: str) -> bool:
 
 # --------------------------------------------------------------------------- work queue
 
+# Rows per list on the queue page (the most urgent first); `?list=...&page=N` pages one list.
+QUEUE_ROWS = 100
+SECTIONS = {"mine": "My tasks", "team": "My team's tasks", "escalations": "Escalated to me"}
+
+
+def _section(which: str, limit: int, offset: int) -> tuple[list[cases.TaskRow], int]:
+    session, now = get_session(), clock()
+    if which == "team" and _may("tasks.reassign"):
+        # A supervisor's team is the whole directorate: every lane's tasks, to reassign.
+        return case_queries.directorate_tasks(session, current_user, clock=now, limit=limit,
+                                              offset=offset)
+    if which == "escalations" and not current_user.has_role(Role.SUPERVISOR):
+        return [], 0
+    return cases.page_tasks(session, current_user, which=which, clock=now, limit=limit,
+                            offset=offset)
+
+
 @bp.get("/")
 @permission_required("tasks.work")
 def queue():  # type: ignore[no-untyped-def]
-    session, now = get_session(), clock()
-    mine = cases.list_tasks(session, current_user, clock=now)
-    # A supervisor's team is the whole directorate: they see (and may reassign) every lane's
-    # tasks; anyone else sees the lanes they hold.
+    only = request.args.get("list")
+    only = only if only in SECTIONS else None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    sections = {}
+    for which in ([only] if only else SECTIONS):
+        offset = (page - 1) * QUEUE_ROWS if only else 0
+        rows, total = _section(which, QUEUE_ROWS, offset)
+        sections[which] = {"rows": _overdue_first(rows), "total": total, "offset": offset}
+    shown = [r.task for s in sections.values() for r in s["rows"]]
+    session = get_session()
+    people = case_queries.users_by_id(session, [t.assignee_id for t in shown])
     oversees = _may("tasks.reassign")
-    team = (case_queries.directorate_tasks(session, current_user, clock=now) if oversees
-            else cases.list_tasks(session, current_user, team=True, clock=now))
-    escalations = (cases.list_escalations(session, current_user, clock=now)
-                   if current_user.has_role(Role.SUPERVISOR) else [])
-    rows = [r.task for r in mine + team + escalations]
-    people = case_queries.users_by_id(session, [t.assignee_id for t in rows])
     candidates = (case_queries.officers_by_lane(session, current_user.directorate_code,
-                                                {t.lane for t in rows})
+                                                {t.lane for t in shown})
                   if oversees else {})
-    return render_template("tasks/queue.html", mine=_overdue_first(mine),
-                           team=_overdue_first(team), escalations=escalations, people=people,
+    return render_template("tasks/queue.html", sections=sections, titles=SECTIONS, only=only,
+                           page=page, per_page=QUEUE_ROWS, people=people,
                            candidates=candidates, lanes=current_user.role_set,
                            oversees=oversees)
 
 
 def _overdue_first(rows: list[cases.TaskRow]) -> list[cases.TaskRow]:
-    # The service orders by due instant, so overdue rows already come first; stable sort keeps
-    # that order if a later change to the query does not.
+    # The services order by due instant, so overdue rows already come first; the stable sort
+    # keeps it so should a query's order change.
     return sorted(rows, key=lambda r: (not r.overdue, as_utc(r.task.due_at)))
 
 

@@ -382,7 +382,8 @@ def test_the_work_queue_never_loads_a_workflow(client: FlaskClient, clocked: Wor
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert not [s for s in statements if "workflow_instances" in s]
-    assert len([s for s in statements if "FROM open_tasks" in s]) <= 3  # mine, team, escalations
+    # Mine, team, escalations: each one page of rows and its length.
+    assert len([s for s in statements if "FROM open_tasks" in s]) <= 6
 
 
 def test_returned_findings_show_the_supervisors_comments(client: FlaskClient,
@@ -394,3 +395,21 @@ def test_returned_findings_show_the_supervisors_comments(client: FlaskClient,
     login(client, "aud")
     page = text_of(client.get(f"/tasks/{clocked.task(case).task_id}"))
     assert "Returned for re-examination on 05 Jan 2026 09:00: Check the freight on item 2" in page
+
+
+def test_a_long_queue_shows_the_most_urgent_and_pages_the_rest(
+        client: FlaskClient, clocked: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit_app.web import tasks as task_views
+    monkeypatch.setattr(task_views, "QUEUE_ROWS", 2)
+    opened = []
+    for _ in range(3):
+        opened.append(clocked.open_case(1))
+        clocked.clock.advance(days=1)
+    login(client, "sup")
+    page = text_of(client.get("/tasks/"))
+    assert "The 2 most urgent of 3. See them all" in page
+    assert opened[0].case_number in page and opened[2].case_number not in \
+        page.split("My team's tasks")[0]
+    second = text_of(client.get("/tasks/?list=mine&page=2"))
+    assert "3–3 of 3" in second and opened[2].case_number in second
+    assert opened[0].case_number not in second and "My team's tasks" not in second
