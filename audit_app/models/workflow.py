@@ -47,6 +47,9 @@ class OpenTask(Base):
     __table_args__ = (
         Index("ix_open_tasks_assignee_id_due_at", "assignee_id", "due_at"),
         Index("ix_open_tasks_directorate_lane_due_at", "directorate_code", "lane", "due_at"),
+        # A supervisor's queue: every lane of the directorate, due first; and the escalations.
+        Index("ix_open_tasks_directorate_code_due_at", "directorate_code", "due_at"),
+        Index("ix_open_tasks_escalated_to_id_due_at", "escalated_to_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

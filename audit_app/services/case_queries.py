@@ -9,10 +9,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationFailed
-from ..models import AuditCase, CaseItem, OpenTask, Role, User, UserRole
+from ..models import AuditCase, CaseItem, DeclarationItem, OpenTask, Role, User, UserRole
 from workflows.clock import Clock, as_utc
 
 from .cases import TaskRow
@@ -37,6 +38,17 @@ def case_counts(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[in
     return {i: (items.get(i, 0), tasks.get(i, 0)) for i in ids}
 
 
+def preload_items(session: Session, case: AuditCase) -> None:
+    """Load the case's items with their declarations and findings in two queries, so a page
+    listing them does not query once per item."""
+    items = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id)
+                            .order_by(CaseItem.id)
+                            .options(selectinload(CaseItem.finding),
+                                     joinedload(CaseItem.item)
+                                     .joinedload(DeclarationItem.declaration))).all()
+    set_committed_value(case, "items", list(items))
+
+
 def cases_for_proposals(session: Session, proposal_ids: Iterable[int]) -> dict[int, AuditCase]:
     """The case each converted proposal became (for links from the selection screen)."""
     ids = list(proposal_ids)
@@ -52,9 +64,11 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
     there are: what a supervisor oversees and may reassign (reads the OpenTask projection)."""
     query = (select(OpenTask, AuditCase.case_number)
              .join(AuditCase, AuditCase.id == OpenTask.case_id))
+    counted = select(func.count(OpenTask.id))  # the task rows alone: no visit to the cases
     if user.directorate_code:
         query = query.where(OpenTask.directorate_code == user.directorate_code)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        counted = counted.where(OpenTask.directorate_code == user.directorate_code)
+    total = session.scalar(counted) or 0
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))

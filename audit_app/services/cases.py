@@ -115,17 +115,20 @@ def page_tasks(session: Session, user: User, *, which: str = "mine", clock: Cloc
     `list_escalations`), overdue first (earliest due first), with the queue's total length."""
     if which not in TASK_LISTS:
         raise ValidationFailed("Unknown task list.", {"list": " or ".join(TASK_LISTS)})
-    query = select(OpenTask, AuditCase.case_number).join(AuditCase,
-                                                         AuditCase.id == OpenTask.case_id)
+    conditions: list[Any] = []
     if which == "escalations":
-        query = query.where(OpenTask.escalated_to_id == user.id)
+        conditions.append(OpenTask.escalated_to_id == user.id)
     elif which == "team":
-        query = query.where(OpenTask.lane.in_([r.value for r in user.role_set]))
+        conditions.append(OpenTask.lane.in_([r.value for r in user.role_set]))
         if user.directorate_code:
-            query = query.where(OpenTask.directorate_code == user.directorate_code)
+            conditions.append(OpenTask.directorate_code == user.directorate_code)
     else:
-        query = query.where(OpenTask.assignee_id == user.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        conditions.append(OpenTask.assignee_id == user.id)
+    # Counted on the task rows alone (every open task has its case): a join would make the
+    # database visit every case of a long queue just to count it.
+    total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
+    query = (select(OpenTask, AuditCase.case_number)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id).where(*conditions))
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))

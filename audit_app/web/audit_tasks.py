@@ -18,7 +18,7 @@ from ..services import case_queries, cases, findings
 from ..services.duty import LEVIES
 from workflows.clock import local_date
 
-from .tasks import _gone, _open_task, bp, clock, form_context, render_task
+from .tasks import bp, clock, form_context, gone_page, open_task_row, render_task
 
 
 @form_context("assign_auditor")
@@ -86,9 +86,9 @@ def _reply(session: Session, case: AuditCase, task: OpenTask) -> dict[str, Any]:
 def record_finding(task_id: str, case_item_id: int):  # type: ignore[no-untyped-def]
     """Record (or replace) the finding on one item during the examination task."""
     session = get_session()
-    task = _open_task(task_id)
+    task = open_task_row(task_id)
     if task is None:
-        return _gone(None, "The examination is no longer open: findings can no longer be "
+        return gone_page(None, "The examination is no longer open: findings can no longer be "
                      "recorded.")
     case_item = session.get(CaseItem, case_item_id)
     if case_item is None or case_item.case_id != task.case_id:
@@ -103,9 +103,9 @@ def record_finding(task_id: str, case_item_id: int):  # type: ignore[no-untyped-
         session.rollback()
         errors = exc.details if isinstance(exc, ValidationFailed) and \
             isinstance(exc.details, dict) else {}
-        task = _open_task(task_id)
+        task = open_task_row(task_id)
         if task is None:
-            return _gone(case_item.case_id, exc.message)
+            return gone_page(case_item.case_id, exc.message)
         return render_task(task, problem=None, status=exc.status, finding_item=case_item_id,
                            finding_form=typed, finding_errors=errors,
                            finding_problem=exc.message)

@@ -123,6 +123,7 @@ def index():  # type: ignore[no-untyped-def]
 def show(case_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     case = cases.get_case(session, case_id, current_user)
+    case_queries.preload_items(session, case)
     events = cases.timeline(session, case)
     open_tasks = case_queries.open_tasks_of(session, case.id)
     named = [v for e in events for k, v in ((e.data or {}).get("changed") or {}).items()

@@ -16,6 +16,7 @@ from typing import Any
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,7 @@ def _may(action: str) -> bool:
 # --------------------------------------------------------------------------- work queue
 
 # Rows per list on the queue page (the most urgent first); `?list=...&page=N` pages one list.
-QUEUE_ROWS = 100
+QUEUE_ROWS = 50
 SECTIONS = {"mine": "My tasks", "team": "My team's tasks", "escalations": "Escalated to me"}
 
 
@@ -92,7 +93,9 @@ def queue():  # type: ignore[no-untyped-def]
     return render_template("tasks/queue.html", sections=sections, titles=SECTIONS, only=only,
                            page=page, per_page=QUEUE_ROWS, people=people,
                            candidates=candidates, lanes=current_user.role_set,
-                           oversees=oversees)
+                           lane_values={r.value for r in current_user.role_set},
+                           oversees=oversees, csrf=generate_csrf(),
+                           tasks_url=url_for("tasks.queue"), cases_url=url_for("cases.index"))
 
 
 def _overdue_first(rows: list[cases.TaskRow]) -> list[cases.TaskRow]:
@@ -146,6 +149,7 @@ def render_task(task: OpenTask, *, form: dict[str, Any] | None = None,
     the partial as is (e.g. the examination's finding errors)."""
     session = get_session()
     case = cases.get_case(session, task.case_id, current_user)
+    case_queries.preload_items(session, case)
     context: dict[str, Any] = {}
     if task.element_id in FORM_CONTEXT:
         context = FORM_CONTEXT[task.element_id](session, case, task)
@@ -167,20 +171,20 @@ def _can_work(task: OpenTask) -> bool:
     return True
 
 
-def _open_task(task_id: str) -> OpenTask | None:
+def open_task_row(task_id: str) -> OpenTask | None:
     return get_session().scalar(select(OpenTask).where(OpenTask.task_id == task_id))
 
 
-def _gone(case_id: int | None, message: str):  # type: ignore[no-untyped-def]
+def gone_page(case_id: int | None, message: str):  # type: ignore[no-untyped-def]
     return render_template("tasks/gone.html", case_id=case_id, message=message), 409
 
 
 @bp.get("/<task_id>")
 @permission_required("tasks.work")
 def show(task_id: str):  # type: ignore[no-untyped-def]
-    task = _open_task(task_id)
+    task = open_task_row(task_id)
     if task is None:
-        return _gone(None, "This task is no longer open: it was completed or cancelled.")
+        return gone_page(None, "This task is no longer open: it was completed or cancelled.")
     return render_task(task)
 
 
@@ -188,9 +192,9 @@ def show(task_id: str):  # type: ignore[no-untyped-def]
 @permission_required("tasks.work")
 def complete(task_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
-    task = _open_task(task_id)
+    task = open_task_row(task_id)
     if task is None:
-        return _gone(None, "This task is no longer open: someone completed it meanwhile.")
+        return gone_page(None, "This task is no longer open: someone completed it meanwhile.")
     case_id, name = task.case_id, task.name
     typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
@@ -202,9 +206,9 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
                            problem=exc.message, status=422)
     except DomainError as exc:
         session.rollback()
-        again = _open_task(task_id)
+        again = open_task_row(task_id)
         if again is None:
-            return _gone(case_id, exc.message)
+            return gone_page(case_id, exc.message)
         return render_task(again, form=typed, problem=exc.message, status=exc.status)
     session.commit()
     flash(f"'{name}' completed.", "info")
@@ -212,7 +216,7 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
 
 
 def _refetch(task_id: str) -> OpenTask:
-    task = _open_task(task_id)
+    task = open_task_row(task_id)
     assert task is not None
     return task
 
