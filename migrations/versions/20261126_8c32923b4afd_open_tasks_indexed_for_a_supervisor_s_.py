@@ -1,7 +1,7 @@
 """open tasks indexed for a supervisor's directorate queue and escalations
 
 Revision ID: 8c32923b4afd
-Revises: ab7e15b6666d
+Revises: 6fe484bb2803
 Create Date: 2026-11-26 22:08:39.559181
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision: str = '8c32923b4afd'
-down_revision: Union[str, None] = 'ab7e15b6666d'
+down_revision: Union[str, None] = '6fe484bb2803'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
