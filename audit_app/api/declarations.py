@@ -6,7 +6,7 @@ from typing import Any
 from flask import abort, jsonify
 from flask_login import current_user
 
-from ..auth import current_token
+from ..auth import current_token, permission_checked_in_view
 from ..auth.permissions import allowed
 from ..db import get_session
 from ..models import LEVY_COLUMNS, Declaration
@@ -40,6 +40,7 @@ def declaration_json(d: Declaration) -> dict[str, Any]:
 
 
 @bp.get("/declarations/<path:gd_number>")
+@permission_checked_in_view("declarations.view")
 def read_declaration(gd_number: str):  # type: ignore[no-untyped-def]
     # A browser session reads what its role may see on the declaration page (a committee member
     # may not); a machine token is already checked by the API's before_request hook.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from ..auth import current_token
+from ..auth import current_token, permission_checked_in_view
 from ..auth.permissions import allowed
 from ..db import get_session
 from ..errors import ValidationFailed
@@ -36,6 +36,7 @@ def _int_arg(name: str, default: int | None, low: int, high: int,
 
 
 @bp.get("/risk/scores")
+@permission_checked_in_view("risk.view")
 def risk_scores():  # type: ignore[no-untyped-def]
     if not may_read_risk():
         abort(403, description=f"Your role (or token scope) does not allow reading risk scores; "

@@ -21,6 +21,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 
+# What a view declares about who may call it, read by tests/security/test_route_guard.py:
+# every non-public route must carry one of these attributes (set by the decorators below).
+PERMISSION_ATTR = "__pca_permission__"  # an action of PERMISSIONS, or ANY_LOGGED_IN_USER
+SCOPE_ATTR = "__pca_scope__"  # the API token scope a token-only view needs
+ANY_LOGGED_IN_USER = "any logged-in user"
+
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
@@ -71,7 +77,25 @@ def permission_required(action: str) -> Callable[[F], F]:
             if not current_user.is_authenticated or not allowed(current_user.role_set, action):
                 abort(403, description="Your role does not allow this.")
             return view(*args, **kwargs)
+        setattr(wrapped, PERMISSION_ATTR, action)
         return wrapped  # type: ignore[return-value]
+    return decorator
+
+
+def any_logged_in_user(view: F) -> F:
+    """Declare that every logged-in user may open this view (login itself is enforced for
+    every non-public route by `_require_login`); the route guard test reads the declaration."""
+    setattr(view, PERMISSION_ATTR, ANY_LOGGED_IN_USER)
+    return view
+
+
+def permission_checked_in_view(action: str) -> Callable[[F], F]:
+    """Declare `action` for a view that enforces it itself, because it also accepts API tokens
+    (a session must be allowed `action`; a token is checked against its scopes). The route
+    guard test still checks every role against the matrix for these views."""
+    def decorator(view: F) -> F:
+        setattr(view, PERMISSION_ATTR, action)
+        return view
     return decorator
 
 
@@ -86,6 +110,7 @@ def scope_required(scope: str) -> Callable[[F], F]:
             if scope not in token.scope_set:
                 abort(403, description=f"The API token lacks scope {scope!r}.")
             return view(*args, **kwargs)
+        setattr(wrapped, SCOPE_ATTR, scope)
         return wrapped  # type: ignore[return-value]
     return decorator
 
@@ -109,6 +134,20 @@ def api_user(scope: str, action: str) -> User:
     if not allowed(user.role_set, action):
         abort(403, description="Your role does not allow this.")
     return user
+
+
+def protect_url_prefix(app: Flask, prefix: str, action: str) -> list[str]:
+    """Wrap every view under `prefix` (e.g. a Dash app mounted at /dashboards/, whose routes
+    Dash registers itself) with `permission_required(action)`; returns the endpoints wrapped.
+    Call it after the routes are registered."""
+    wrapped = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        if rule.rule.startswith(prefix) and view is not None \
+                and getattr(view, PERMISSION_ATTR, None) is None:
+            app.view_functions[rule.endpoint] = permission_required(action)(view)
+            wrapped.append(rule.endpoint)
+    return wrapped
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from ..db import get_session
+from . import any_logged_in_user
 from .service import LoginRefused, authenticate
 
 bp = Blueprint("auth", __name__)
@@ -45,6 +46,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
+@any_logged_in_user
 def logout():  # type: ignore[no-untyped-def]
     logout_user()
     session.clear()

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, render_template
 from flask_login import current_user
 
+from ..auth import any_logged_in_user
 from ..auth.permissions import allowed
 from ..models.user import ROLE_LABELS
 
@@ -41,6 +42,7 @@ def number(value: Any, places: int = 2) -> str:
 
 
 @bp.get("/")
+@any_logged_in_user
 def home():  # type: ignore[no-untyped-def]
     return render_template("home.html")
 
