@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from flask import Flask
@@ -10,7 +9,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. No database work and no migrations happen here."""
-    from . import api, auth, cli, db, errors, health, web
+    from . import api, auth, cli, db, errors, health, security, web
     from .config import load_settings, resolve_secret_key
 
     settings = load_settings()
@@ -23,14 +22,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(app.config["SECURE_COOKIES"]),
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(app.config["SESSION_MINUTES"])),
+        # Idle limit (the signed cookie's age); security.sessions adds the absolute limit.
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(
+            minutes=min(int(app.config["SESSION_IDLE_MINUTES"]),
+                        int(app.config["SESSION_MINUTES"]))),
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )
-    logging.basicConfig(level=str(app.config.get("LOG_LEVEL") or "INFO"))
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     health.init_app(app)

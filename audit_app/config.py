@@ -39,10 +39,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder for the SQLite database, the generated secret key and stored documents. "
             "Default: instance/ in the project folder"),
     Setting("PCA_SESSION_MINUTES", "SESSION_MINUTES", "480",
-            "Minutes after which a login session expires"),
-    Setting("PCA_SECURE_COOKIES", "SECURE_COOKIES", "0",
-            "1 = session cookies only over HTTPS (set behind TLS in production)"),
+            "Minutes after the login at which a session ends, however active"),
+    Setting("PCA_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", "60",
+            "Minutes without a request after which a login session ends"),
+    Setting("PCA_SECURE_COOKIES", "SECURE_COOKIES", None,
+            "1 = session cookies only over HTTPS, and HSTS (production, behind TLS); "
+            "0 = also over plain http. Default: 1, except 0 when PCA_DEMO=1 (local http demo)"),
     Setting("PCA_LOG_LEVEL", "LOG_LEVEL", "INFO", "Python logging level"),
+    Setting("PCA_LOG_FORMAT", "LOG_FORMAT", "json",
+            "json = one JSON object per log line, with the request id; text = plain lines"),
+    Setting("PCA_WORKER_HEARTBEAT_SECONDS", "WORKER_HEARTBEAT_SECONDS", "0",
+            "0 = no timer workers expected; N = /readyz fails unless a `pca worker` reported "
+            "within the last N seconds (set it where workers run, e.g. 120)"),
     Setting("PCA_KCS_DIR", "KCS_DIR", None,
             "Folder of the KCS benchmark files for `pca risk evaluate --dataset kcs`. "
             "Default: ../shared/data/kcs beside the project folder"),
@@ -64,22 +72,52 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]
     instance = Path(raw["INSTANCE_PATH"] or DEFAULT_INSTANCE)
     demo = _truthy(raw["DEMO"])  # type: ignore[arg-type]
     url = raw["DATABASE_URL"] or f"sqlite:///{instance / 'pca.sqlite3'}"
-    try:
-        session_minutes = int(raw["SESSION_MINUTES"])  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"PCA_SESSION_MINUTES must be a whole number of minutes, got {raw['SESSION_MINUTES']!r}"
-        ) from exc
+    session_minutes = _whole(raw, "SESSION_MINUTES", "PCA_SESSION_MINUTES")
+    idle_minutes = _whole(raw, "SESSION_IDLE_MINUTES", "PCA_SESSION_IDLE_MINUTES")
+    heartbeat = _whole(raw, "WORKER_HEARTBEAT_SECONDS", "PCA_WORKER_HEARTBEAT_SECONDS")
+    secure = (not demo) if raw["SECURE_COOKIES"] in (None, "") \
+        else _truthy(raw["SECURE_COOKIES"])  # type: ignore[arg-type]
+    if str(raw["LOG_FORMAT"]) not in {"json", "text"}:
+        raise ConfigurationError(f"PCA_LOG_FORMAT must be json or text, got {raw['LOG_FORMAT']!r}")
+    check_database_url(url)
     return {
         "DATABASE_URL": url,
         "SECRET_KEY": raw["SECRET_KEY"],
         "DEMO": demo,
         "INSTANCE_PATH": str(instance),
         "SESSION_MINUTES": session_minutes,
-        "SECURE_COOKIES": _truthy(raw["SECURE_COOKIES"]),  # type: ignore[arg-type]
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SECURE_COOKIES": secure,
         "LOG_LEVEL": raw["LOG_LEVEL"],
+        "LOG_FORMAT": raw["LOG_FORMAT"],
+        "WORKER_HEARTBEAT_SECONDS": heartbeat,
         "KCS_DIR": raw["KCS_DIR"],
     }
+
+
+def _whole(raw: Mapping[str, object], key: str, env: str) -> int:
+    try:
+        value = int(str(raw[key]))
+    except ValueError:
+        raise ConfigurationError(f"{env} must be a whole number, got {raw[key]!r}") from None
+    if value < 0:
+        raise ConfigurationError(f"{env} must not be negative, got {value}")
+    return value
+
+
+def check_database_url(url: str) -> None:
+    """A URL SQLAlchemy can use with an installed driver, or a ConfigurationError saying so."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        shown = url.split("@")[-1] if "@" in url else url  # never echo a password
+        raise ConfigurationError(
+            f"PCA_DATABASE_URL is not a usable database URL ({shown!r}: {exc}). Expected e.g. "
+            "postgresql+psycopg://user@host:5432/pca or sqlite:////path/to/pca.sqlite3"
+        ) from None
 
 
 def resolve_secret_key(config: dict[str, object]) -> str:

@@ -1,0 +1,83 @@
+"""Security headers on every response, and the Content-Security-Policy the pages run under.
+
+Scripts: only files served from this origin, plus inline scripts whose SHA-256 a part of the app
+registered (Dash's renderer bootstrap and clientside callbacks: `register_script_hashes(app,
+dash_app.csp_hashes())`) or that carry this response's nonce (`{{ csp_nonce() }}` in a
+template). No 'unsafe-inline' and no 'unsafe-eval' for scripts.
+
+Styles: 'self' and 'unsafe-inline'. Needed because the templates use `style="..."` attributes,
+and bpmn-js (case diagrams) and plotly (Dash graphs) write style attributes and <style>
+elements at run time; CSP has no hash for an attribute set by a script. Inline CSS cannot run
+script; what it could still do (exfiltrate by loading URLs) is stopped by img-src, font-src and
+connect-src being 'self'.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from flask import Flask, Response, current_app, g, request
+
+SCRIPT_HASHES = "pca_csp_script_hashes"
+
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def register_script_hashes(app: Flask, hashes: Iterable[str]) -> None:
+    """Allow inline scripts with these CSP hashes (`'sha256-...'`), e.g. Dash's csp_hashes()."""
+    app.extensions.setdefault(SCRIPT_HASHES, set()).update(hashes)
+
+
+def csp_nonce() -> str:
+    """This response's script nonce, for the rare template that needs an inline script."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def content_security_policy() -> str:
+    scripts = ["'self'", *sorted(current_app.extensions.get(SCRIPT_HASHES, ()))]
+    if "csp_nonce" in g:
+        scripts.append(f"'nonce-{g.csp_nonce}'")
+    directives = {
+        "default-src": "'self'",
+        "script-src": " ".join(scripts),
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",
+        "font-src": "'self' data:",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
+
+
+def _secure_transport() -> bool:
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy())
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    if _secure_transport():
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    # Case pages and API answers hold taxpayer data: no copy in shared or back-button caches.
+    # Static files and anything that set its own caching (Dash's fingerprinted assets) keep it.
+    if request.endpoint != "static" and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
+    app.add_template_global(csp_nonce, "csp_nonce")

@@ -1,0 +1,46 @@
+"""Login sessions end: after PCA_SESSION_IDLE_MINUTES without a request, and at the latest
+PCA_SESSION_MINUTES after the login, however busy the officer is.
+
+The idle limit is Flask's own: the session cookie's signature carries its time and is refreshed
+on every request, and a cookie older than PERMANENT_SESSION_LIFETIME is refused. The absolute
+limit is kept here, from the login instant stored in the (signed) session.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user, user_logged_in
+
+LOGIN_AT = "pca_login_at"
+
+
+def _remember_login_instant(_app: Flask, **_extra: Any) -> None:
+    session[LOGIN_AT] = int(time.time())
+
+
+def expired(now: float | None = None) -> bool:
+    started = session.get(LOGIN_AT)
+    limit = int(current_app.config["SESSION_MINUTES"]) * 60
+    return started is None or (now or time.time()) - float(started) > limit
+
+
+def _end_expired_session() -> Any:
+    # Only a login session expires (an API token is checked on every call, not here).
+    if request.endpoint == "static" or "_user_id" not in session or not expired():
+        return None
+    if not current_user.is_authenticated:
+        return None
+    logout_user()
+    session.clear()
+    if request.path.startswith("/api/"):
+        abort(401, description="Your session has expired: log in again.")
+    flash("Your session has expired: please log in again.", "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    user_logged_in.connect(_remember_login_instant, app)
+    # Before auth's own check, so an expired session is sent to the login page like a new one.
+    app.before_request_funcs.setdefault(None, []).insert(0, _end_expired_session)
