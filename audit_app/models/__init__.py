@@ -1,6 +1,7 @@
 """All mapped classes, imported here so Alembic and the app see one metadata."""
 from .adjudication import (AdjudicatingOfficer, Adjudication, Hearing, OrderInOriginal,
                            ShowCauseNotice)
+from .audit_log import Audited, AuditLogEntry, AuditLogHead
 from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
@@ -15,6 +16,7 @@ from .tariff import PreferentialRate, TariffRate
 from .trader import ClearingAgent, Importer
 from .user import ROLE_LABELS, ApiToken, Role, User, UserRole
 from .workflow import DeadlineRule, OpenTask, WorkflowInstance, WorkflowTimer
+from .worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "TARGET_MEASURES", "RevenueTarget", "SteeringReport",
@@ -27,4 +29,5 @@ __all__ = [
     "DeclarationItem", "DeclarationItemVersion", "Directorate", "ImportBatch", "Importer",
     "PreferentialRate", "Role", "AuditProposal", "AuditProposalItem", "RiskModel",
     "RiskMonitor", "RiskRule", "RiskRuleSet", "RiskRun", "RiskScore", "SupersededRecord", "TariffRate", "User", "UserRole",
+    "WorkerHeartbeat", "Audited", "AuditLogEntry", "AuditLogHead",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, JsonDoc, Money, Quantity, utcnow
+from .audit_log import Audited
 from .declaration import DeclarationItem
 from .trader import Importer
 
@@ -22,7 +23,7 @@ CASE_STATUSES = ("open", "closed_no_change", "closed_voluntary_payment",
                  "referred_to_adjudication")
 
 
-class AuditCase(Base):
+class AuditCase(Audited, Base):
     __tablename__ = "audit_cases"
     __table_args__ = (Index("ix_audit_cases_directorate_status", "directorate_code", "status"),)
 
@@ -59,7 +60,7 @@ class AuditCase(Base):
         back_populates="case", order_by="CaseItem.id", cascade="all, delete-orphan")
 
 
-class CaseItem(Base):
+class CaseItem(Audited, Base):
     """A declaration item under audit, copied from the proposal with the reasons it was picked."""
 
     __tablename__ = "case_items"
@@ -76,7 +77,7 @@ class CaseItem(Base):
     finding: Mapped[Finding | None] = relationship(back_populates="case_item", uselist=False)
 
 
-class Finding(Base):
+class Finding(Audited, Base):
     """What was declared and what is correct for one item, and the duty that follows.
 
     The due and short amounts are written only by `services.findings` from the tariff in force
@@ -126,7 +127,7 @@ class Finding(Base):
     case_item: Mapped[CaseItem] = relationship(back_populates="finding")
 
 
-class CaseEvent(Base):
+class CaseEvent(Audited, Base):
     """The case timeline: who did what, when, and which data changed."""
 
     __tablename__ = "case_events"

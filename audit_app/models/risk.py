@@ -14,6 +14,7 @@ from sqlalchemy import (Float, ForeignKey, Index, LargeBinary, Numeric, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, JsonDoc, Money, utcnow
+from .audit_log import Audited
 from .trader import Importer
 from .user import User
 
@@ -21,7 +22,7 @@ from .user import User
 _LIVE_STATUS = text("status IN ('active', 'draft')")
 
 
-class RiskRuleSet(Base):
+class RiskRuleSet(Audited, Base):
     """A versioned set of rules; exactly one is active at a time (status 'active')."""
 
     __tablename__ = "risk_rule_sets"
@@ -41,7 +42,7 @@ class RiskRuleSet(Base):
         back_populates="rule_set", cascade="all, delete-orphan", order_by="RiskRule.code")
 
 
-class RiskRule(Base):
+class RiskRule(Audited, Base):
     """A readable rule: `condition` is an expression over declaration fields and features."""
 
     __tablename__ = "risk_rules"
@@ -63,7 +64,7 @@ class RiskRule(Base):
     rule_set: Mapped[RiskRuleSet] = relationship(back_populates="rules")
 
 
-class RiskModel(Base):
+class RiskModel(Audited, Base):
     """A trained model: its artifact, training window, counts, metrics and who made it."""
 
     __tablename__ = "risk_models"
@@ -131,7 +132,7 @@ class RiskScore(Base):
 _OPEN_PROPOSAL = text("status IN ('proposed', 'approved')")
 
 
-class AuditProposal(Base):
+class AuditProposal(Audited, Base):
     """Declarations of one importer proposed for audit, and why; a supervisor decides."""
 
     __tablename__ = "audit_proposals"
@@ -160,7 +161,7 @@ class AuditProposal(Base):
     decided_by: Mapped[User | None] = relationship(lazy="joined")
 
 
-class AuditProposalItem(Base):
+class AuditProposalItem(Audited, Base):
     __tablename__ = "audit_proposal_items"
     __table_args__ = (UniqueConstraint("proposal_id", "item_id"),)
 

@@ -8,6 +8,7 @@ from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
+from .audit_log import Audited
 
 
 class Role(str, enum.Enum):
@@ -40,8 +41,9 @@ ROLE_ENUM = Enum(Role, name="user_role", native_enum=False, length=32,
                  values_callable=lambda e: [m.value for m in e])
 
 
-class User(Base):
+class User(Audited, Base):
     __tablename__ = "users"
+    __audit_redact__ = frozenset({"password_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -82,7 +84,7 @@ class User(Base):
         return str(self.id)
 
 
-class UserRole(Base):
+class UserRole(Audited, Base):
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
@@ -94,12 +96,14 @@ class UserRole(Base):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
-class ApiToken(Base):
+class ApiToken(Audited, Base):
     """A machine token (e.g. the clearance system pushing declarations), or a personal token
     when `user_id` is set: it then acts as that user, within its scopes and the user's roles.
     Only its hash is kept."""
 
     __tablename__ = "api_tokens"
+    __audit_redact__ = frozenset({"token_hash"})
+    __audit_ignore__ = frozenset({"last_used_at"})  # every API call: not a change worth a link
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

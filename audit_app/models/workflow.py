@@ -12,9 +12,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
+from .audit_log import Audited
 
 
-class WorkflowInstance(Base):
+class WorkflowInstance(Audited, Base):
     """One run of one process on a case. A case runs several in turn (audit, adjudication,
     disputes, recovery) and a process may run again (a remand starts a new adjudication)."""
 
@@ -40,7 +41,7 @@ class WorkflowInstance(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class OpenTask(Base):
+class OpenTask(Audited, Base):
     """A READY user task of an instance, with its lane (role), assignee and due date."""
 
     __tablename__ = "open_tasks"
@@ -71,7 +72,7 @@ class OpenTask(Base):
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class WorkflowTimer(Base):
+class WorkflowTimer(Audited, Base):
     """A due instant the worker acts on: a BPMN signal (`timer`) or an SLA `escalation`.
 
     The unique key and the `fired_at IS NULL` claim make each one fire exactly once.
@@ -95,7 +96,7 @@ class WorkflowTimer(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
 
 
-class DeadlineRule(Base):
+class DeadlineRule(Audited, Base):
     """Days allowed for a step, from `valid_from` to `valid_to` (inclusive, open when None)."""
 
     __tablename__ = "deadline_rules"
