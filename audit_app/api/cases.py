@@ -13,7 +13,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..auth import api_user
+from ..auth import api_user, permission_checked_in_view
 from ..db import get_session
 from ..errors import ValidationFailed
 from ..models import AuditCase, CaseItem, Finding, User
@@ -106,6 +106,7 @@ def amounts_json(case: AuditCase, items: list[CaseItem]) -> dict[str, Any]:
 
 
 @bp.get("/cases")
+@permission_checked_in_view("cases.view", scope=READ_SCOPE)
 def list_cases():  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "cases.view")
     errors: dict[str, str] = {}
@@ -123,6 +124,7 @@ def list_cases():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<int(max=2147483647):case_id>")
+@permission_checked_in_view("cases.view", scope=READ_SCOPE)
 def read_case(case_id: int):  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "cases.view")
     session = get_session()
@@ -148,6 +150,7 @@ def read_case(case_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<int(max=2147483647):case_id>/diagrams")
+@permission_checked_in_view("cases.view", scope=READ_SCOPE)
 def case_diagrams(case_id: int):  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "cases.view")
     session = get_session()

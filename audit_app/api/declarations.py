@@ -15,6 +15,8 @@ from ..services.declarations import get_declaration
 from . import bp
 from .risk import may_read_risk
 
+DECLARATION_SCOPES = frozenset({"declarations:read", "declarations:write", "risk:read"})
+
 
 def declaration_json(d: Declaration) -> dict[str, Any]:
     return {
@@ -43,9 +45,13 @@ def declaration_json(d: Declaration) -> dict[str, Any]:
 @permission_checked_in_view("declarations.view")
 def read_declaration(gd_number: str):  # type: ignore[no-untyped-def]
     # A browser session reads what its role may see on the declaration page (a committee member
-    # may not); a machine token is already checked by the API's before_request hook.
-    if current_token() is None and not allowed(current_user.role_set, "declarations.view"):
+    # may not); a token needs a declarations scope (the clearance system's write token may read
+    # back what it pushed, a risk reader sees the items scored; a token for tasks may not).
+    token = current_token()
+    if token is None and not allowed(current_user.role_set, "declarations.view"):
         abort(403, description="Your role does not allow this.")
+    if token is not None and not token.scope_set & DECLARATION_SCOPES:
+        abort(403, description="The API token lacks the scope 'declarations:read'.")
     declaration = get_declaration(get_session(), gd_number)
     body = declaration_json(declaration)
     if may_read_risk():  # each item's latest score, or null when not scored yet

@@ -36,7 +36,7 @@ def _int_arg(name: str, default: int | None, low: int, high: int,
 
 
 @bp.get("/risk/scores")
-@permission_checked_in_view("risk.view")
+@permission_checked_in_view("risk.view", scope=RISK_SCOPE)
 def risk_scores():  # type: ignore[no-untyped-def]
     if not may_read_risk():
         abort(403, description=f"Your role (or token scope) does not allow reading risk scores; "

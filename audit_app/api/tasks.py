@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from workflows.clock import Clock, FixedClock, SystemClock, as_utc
 
-from ..auth import api_user, current_token
+from ..auth import api_user, permission_checked_in_view, current_token
 from ..db import get_session
 from ..errors import ValidationFailed
 from ..models import CaseEvent, OpenTask
@@ -97,6 +97,7 @@ def _request_token_id() -> int | None:
 
 
 @bp.get("/tasks")
+@permission_checked_in_view("tasks.work", scope=READ_SCOPE)
 def list_tasks():  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "tasks.work")
     errors: dict[str, str] = {}
@@ -114,12 +115,14 @@ def list_tasks():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tasks/<task_id>")
+@permission_checked_in_view("tasks.work", scope=READ_SCOPE)
 def read_task(task_id: str):  # type: ignore[no-untyped-def]
     user = api_user(READ_SCOPE, "tasks.work")
     return jsonify(task_json(cases.get_task(get_session(), task_id, user, clock=clock())))
 
 
 @bp.post("/tasks/<task_id>/claim")
+@permission_checked_in_view("tasks.work", scope=WRITE_SCOPE)
 def claim_task(task_id: str):  # type: ignore[no-untyped-def]
     user = api_user(WRITE_SCOPE, "tasks.work")
     session, now = get_session(), request_clock()
@@ -130,6 +133,7 @@ def claim_task(task_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tasks/<task_id>/reassign")
+@permission_checked_in_view("tasks.reassign", scope=WRITE_SCOPE)
 def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
     user = api_user(WRITE_SCOPE, "tasks.reassign")
     body = json_object()
@@ -144,6 +148,7 @@ def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tasks/<task_id>/complete")
+@permission_checked_in_view("tasks.work", scope=WRITE_SCOPE)
 def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     user = api_user(WRITE_SCOPE, "tasks.work")
     form = json_object()

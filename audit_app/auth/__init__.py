@@ -89,12 +89,14 @@ def any_logged_in_user(view: F) -> F:
     return view
 
 
-def permission_checked_in_view(action: str) -> Callable[[F], F]:
-    """Declare `action` for a view that enforces it itself, because it also accepts API tokens
-    (a session must be allowed `action`; a token is checked against its scopes). The route
-    guard test still checks every role against the matrix for these views."""
+def permission_checked_in_view(action: str, scope: str | None = None) -> Callable[[F], F]:
+    """Declare `action` (and the token `scope`) for a view that enforces them itself, e.g. with
+    `api_user(scope, action)`, because it also accepts API tokens. The route guard test still
+    checks every role against the matrix, and a token without `scope`, for these views."""
     def decorator(view: F) -> F:
         setattr(view, PERMISSION_ATTR, action)
+        if scope is not None:
+            setattr(view, SCOPE_ATTR, scope)
         return view
     return decorator
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from ..db import Base, Money, utcnow
 from ..errors import Conflict
+from .audit_log import Audited
 
 # The duty and taxes of a declaration (services.duty.LEVIES), then what an order adds.
 DUTY_LEVIES = ("cd", "rd", "acd", "st", "ast", "it")
@@ -46,7 +47,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class LedgerEntry(Base):
+class LedgerEntry(Audited, Base):
     """One movement of one account of one case, in one levy. Never updated, never deleted."""
 
     __tablename__ = "ledger_entries"
