@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from audit_app.db import get_db
 
 from .clock import FixedClock, SystemClock
-from .worker import run_once
+from .worker import record_heartbeat, run_once, worker_name
 
 
 @click.command("worker")
@@ -28,8 +28,10 @@ def worker_cmd(once: bool, now_iso: str | None, interval: float) -> None:
         click.echo(f"Fired {run_once(sessions, clock)} timer(s) at {clock.now().isoformat()}.")
         return
     system = SystemClock()
+    name = worker_name()
     while True:
-        fired = run_once(sessions, system)
+        fired = run_once(sessions, system, name=name)
+        record_heartbeat(sessions, name, fired, system.now())
         if once:
             click.echo(f"Fired {fired} timer(s).")
             return

@@ -10,6 +10,7 @@ tried again on the next round.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from audit_app.errors import DomainError
-from audit_app.models import AuditCase, CaseEvent, OpenTask, WorkflowTimer
+from audit_app.models import AuditCase, CaseEvent, OpenTask, WorkerHeartbeat, WorkflowTimer
 
 from . import handoffs, runtime
 from .clock import Clock
@@ -59,6 +60,20 @@ def run_once(sessions: Callable[[], Session], clock: Clock, *, name: str | None 
                 log.warning("timer %s not fired this round: %s", timer_id, exc)
                 failed.add(timer_id)
     return fired
+
+
+def record_heartbeat(sessions: Callable[[], Session], name: str, fired: int,
+                     at: dt.datetime) -> None:
+    """Tell /readyz this worker is alive (one row per worker, updated every round)."""
+    with sessions() as session:
+        beat = session.get(WorkerHeartbeat, name)
+        if beat is None:
+            beat = WorkerHeartbeat(name=name, started_at=at, rounds=0, timers_fired=0)
+            session.add(beat)
+        beat.last_seen_at = at
+        beat.rounds += 1
+        beat.timers_fired += fired
+        session.commit()
 
 
 def _due(clock: Clock, failed: set[int]):  # type: ignore[no-untyped-def]
