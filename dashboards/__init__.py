@@ -53,3 +53,6 @@ def init_app(app: Flask) -> None:
     app.extensions["pca_dashboards"] = {
         board.slug: mount(app, board.slug, board.title, board.layout, board.register_callbacks)
         for board in dashboards()}
+    # Dash registers its own routes: declare (and check) their permission for the route guard.
+    from audit_app.auth import protect_url_prefix
+    protect_url_prefix(app, "/dashboards/", "dashboards.view")

@@ -54,5 +54,6 @@ def test_no_page_breaks_the_content_security_policy(app: Flask, live_server: str
         page.wait_for_load_state("networkidle")
         visited.append((url, response.status if response else None))
         messages += [f"{url}: {v}" for v in page.evaluate("window.__csp")]
-    assert visited and all(status == 200 for _, status in visited), visited
+    # (a page that needs query arguments may answer 400/404 here; refusals and errors may not)
+    assert visited and all(status in (200, 400, 404) for _, status in visited), visited
     assert messages == []
