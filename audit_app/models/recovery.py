@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
+from .audit_log import Audited
 
 ENFORCEMENT_STEPS = ("ntn_block", "bank_attachment", "consignment_hold", "review")
 ENFORCEMENT_LABELS = {"ntn_block": "NTN blocked", "bank_attachment": "Bank accounts attached",
@@ -22,7 +23,7 @@ ENFORCEMENT_LABELS = {"ntn_block": "NTN blocked", "bank_attachment": "Bank accou
 ENFORCEMENT_OUTCOMES = ("done", "in_force", "not_taken")
 
 
-class Demand(Base):
+class Demand(Audited, Base):
     """The demand raised on a case when an order-in-original stands, and its notice."""
 
     __tablename__ = "recovery_demands"
@@ -44,7 +45,7 @@ class Demand(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Stay(Base):
+class Stay(Audited, Base):
     """A stay of recovery ordered by an appellate forum; its amounts are `stayed` entries."""
 
     __tablename__ = "recovery_stays"
@@ -69,7 +70,7 @@ class Stay(Base):
         return sum((Decimal(v) for v in self.levies.values()), Decimal(0))
 
 
-class EnforcementAction(Base):
+class EnforcementAction(Audited, Base):
     """An enforcement step the recovery officer took (or could not take), with its outcome."""
 
     __tablename__ = "recovery_enforcement_actions"

@@ -9,11 +9,12 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..db import Base, Money, utcnow
+from .audit_log import Audited
 
 TARGET_MEASURES = ("detected", "adjudged", "recovered")
 
 
-class RevenueTarget(Base):
+class RevenueTarget(Audited, Base):
     """A monthly target for one measure, for one directorate or (directorate None) the whole
     administration. Configuration an administrator changes; the dashboards only read it."""
 
@@ -32,7 +33,7 @@ class RevenueTarget(Base):
     set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class SteeringReport(Base):
+class SteeringReport(Audited, Base):
     """One issued steering-committee report: the PDF as issued, its hash and the figures it
     showed. Re-issuing a period makes a new version; an issued row is never updated."""
 
