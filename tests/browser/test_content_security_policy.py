@@ -30,7 +30,7 @@ def _pages_for(app: Flask, role: Role) -> list[str]:
         action = getattr(app.view_functions[rule.endpoint], PERMISSION_ATTR, None)
         if action == ANY_LOGGED_IN_USER or (action in PERMISSIONS
                                             and role in PERMISSIONS[action]):
-            if not rule.rule.startswith("/api/"):
+            if not rule.rule.startswith("/api/") and "." not in rule.rule.rsplit("/", 1)[-1]:
                 urls.append(rule.rule)
     return sorted(urls)
 
@@ -54,6 +54,6 @@ def test_no_page_breaks_the_content_security_policy(app: Flask, live_server: str
         page.wait_for_load_state("networkidle")
         visited.append((url, response.status if response else None))
         messages += [f"{url}: {v}" for v in page.evaluate("window.__csp")]
-    # (a page that needs query arguments may answer 400/404 here; refusals and errors may not)
-    assert visited and all(status in (200, 400, 404) for _, status in visited), visited
+    # A page that needs query arguments may answer 4xx here; refusals and errors may not.
+    assert visited and [v for v in visited if v[1] in (401, 403) or v[1] >= 500] == []
     assert messages == []
