@@ -17,6 +17,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, JsonDoc, Money, utcnow
+from .audit_log import Audited
 
 LEVIES = ("cd", "rd", "acd", "st", "ast", "it")
 LEVY_LABELS = {"cd": "Customs duty", "rd": "Regulatory duty", "acd": "Additional customs duty",
@@ -37,7 +38,7 @@ NATURE_LABELS = {"inadvertence_or_error": "Inadvertence, error or misconstructio
                  "false_statement_or_collusion": "False statement or collusion (s.32(2))"}
 
 
-class AdjudicatingOfficer(Base):
+class AdjudicatingOfficer(Audited, Base):
     """The rank an adjudication officer holds, which decides the amounts they may adjudicate."""
 
     __tablename__ = "adjudicating_officers"
@@ -48,7 +49,7 @@ class AdjudicatingOfficer(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Adjudication(Base):
+class Adjudication(Audited, Base):
     __tablename__ = "adjudications"
     __table_args__ = (
         # The statutory clock: open proceedings by the day their order is due. Partial, so the
@@ -120,7 +121,7 @@ class Adjudication(Base):
         return {levy: getattr(self, f"contravened_{levy}_pkr") for levy in LEVIES}
 
 
-class ShowCauseNotice(Base):
+class ShowCauseNotice(Audited, Base):
     """Drafted, approved, then issued (s.180: no order without one)."""
 
     __tablename__ = "show_cause_notices"
@@ -147,7 +148,7 @@ class ShowCauseNotice(Base):
     adjudication: Mapped[Adjudication] = relationship(back_populates="scn")
 
 
-class Hearing(Base):
+class Hearing(Audited, Base):
     """One hearing date: scheduled, then held (with appearances) or adjourned."""
 
     __tablename__ = "hearings"
@@ -170,7 +171,7 @@ class Hearing(Base):
     adjudication: Mapped[Adjudication] = relationship(back_populates="hearings")
 
 
-class OrderInOriginal(Base):
+class OrderInOriginal(Audited, Base):
     """The order: duty and taxes adjudged per levy, penalty and fine, or the case dropped."""
 
     __tablename__ = "orders_in_original"
