@@ -4,7 +4,7 @@
 so concurrent writers on PostgreSQL take turns and the chain never forks.
 
 Revision ID: 0594b182a248
-Revises: 6fe484bb2803
+Revises: 8c32923b4afd
 Create Date: 2026-11-26 21:26:03.971992
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0594b182a248'
-down_revision: Union[str, None] = '6fe484bb2803'
+down_revision: Union[str, None] = '8c32923b4afd'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
