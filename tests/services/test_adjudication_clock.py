@@ -211,3 +211,21 @@ def test_breaching_within_30_days(court: Court) -> None:
     assert {c for _, c, _ in breaching_within(court.session, today, 100)} == {soon.id, later.id}
     court.do(soon, "record_order", ORDER)
     assert breaching_within(court.session, today, 30) == []
+
+
+def test_the_console_lists_breaches_and_records_ranks(runner, court: Court) -> None:  # type: ignore[no-untyped-def]
+    import json
+    case = court.referred()
+    scn = court.to_order(case)
+    soon = (scn + dt.timedelta(days=100)).isoformat()
+    result = runner.invoke(args=["adjudication", "breaching", "--today", soon])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["case_id"], r["days_left"]) for r in rows] == [(case.id, 20)]
+    result = runner.invoke(args=["adjudication", "breaching", "--today", scn.isoformat()])
+    assert result.output == ""
+    result = runner.invoke(args=["adjudication", "rank", "adj_north", "collector"])
+    assert result.exit_code == 0 and "Collector" in result.output
+    result = runner.invoke(args=["adjudication", "rank", "aud", "collector"])
+    assert result.exit_code != 0 and "not an adjudication officer" in result.output
+    assert "adj_north" in runner.invoke(args=["adjudication", "officers"]).output
