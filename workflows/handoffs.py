@@ -24,8 +24,9 @@ Handler = Callable[..., Any]
 _HANDLERS: dict[str, list[Handler]] = {}
 
 # Service modules whose import registers hand-off handlers (imported before the first hand-off).
-HANDOFF_MODULES: list[str] = ["audit_app.services.adjudication", "audit_app.services.recovery",
-                              "audit_app.services.feedback"]
+# documents first: the contravention report exists before adjudication starts.
+HANDOFF_MODULES: list[str] = ["audit_app.services.documents", "audit_app.services.adjudication",
+                              "audit_app.services.recovery", "audit_app.services.feedback"]
 
 
 def on(status: str) -> Callable[[Handler], Handler]:

@@ -20,7 +20,7 @@ from workflows import runtime
 from workflows.clock import Clock, local_date
 from workflows.deadlines import days_for
 
-from . import ledger, task_forms
+from . import documents, ledger, task_forms
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, Role, User,
                       UserRole)
@@ -196,6 +196,9 @@ def complete_task(session: Session, task_id: str, user: User, form: Mapping[str,
         raise ValidationFailed(f"No form is defined for '{task.name}'.")
     with task_forms.acting_as(user):
         data = handler(session, case, form, clock)
+    # The notice of audit and the audit observation are issued with their task, in its flush.
+    documents.issue_for_task(session, case, task.element_id, {**form, **data}, actor=user,
+                             clock=clock)
     runtime.complete_task(session, task_id, user, data, clock=clock, row=task)
     return case
 
