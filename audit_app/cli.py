@@ -30,13 +30,15 @@ def cli() -> None:
 def init_app(app: Flask) -> None:
     from .commands import admin, audit_log, database
     from .commands.adjudication import COMMANDS as adjudication_commands
+    from .commands.documents import documents_cli
     from .intake.commands import COMMANDS as intake_commands
     from .risk.commands import COMMANDS as risk_commands
     from .risk.rule_commands import attach as attach_rule_commands
     from workflows.commands import COMMANDS as workflow_commands
     groups = [database.db_cli, admin.users_cli, admin.tokens_cli, admin.config_cli,
               audit_log.audit_log_cli,
-              *intake_commands, *risk_commands, *workflow_commands, *adjudication_commands]
+              *intake_commands, *risk_commands, *workflow_commands, *adjudication_commands,
+              documents_cli]
     attach_rule_commands(groups)  # pca risk rules / select / monitor
     try:
         from .demo.commands import demo_cli

@@ -56,7 +56,7 @@ def _navigation() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from . import declarations, risk
+    from . import declarations, documents, risk
     from . import audit_tasks, cases, tasks  # noqa: F401  (audit_tasks registers the audit forms)
     from . import adjudication
 
@@ -68,6 +68,7 @@ def init_app(app: Flask) -> None:
     from . import recovery as recovery_screens
     recovery_screens.init_app(app)
     app.register_blueprint(adjudication.bp)
+    documents.init_app(app)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
     app.add_template_filter(number, "number")
