@@ -7,7 +7,7 @@ register can only go with its counters, as the test teardown does). A correction
 such a migration must create these triggers again.
 
 Revision ID: be564285f21b
-Revises: ab7e15b6666d
+Revises: 0594b182a248
 Create Date: 2026-11-26 21:24:07.860179
 """
 from typing import Sequence, Union
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'be564285f21b'
-down_revision: Union[str, None] = 'ab7e15b6666d'
+down_revision: Union[str, None] = '0594b182a248'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
