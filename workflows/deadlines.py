@@ -41,6 +41,17 @@ DEFAULT_DEADLINES: dict[str, int] = {
     "adjudication.scn_reply_days": 15,
     "adjudication.hearing_scheduling_days": 7,
     "adjudication.order_writing_days": 15,
+    # Disputes (DOMAIN.md s.9): filing windows count from the order appealed against; decision
+    # limits from the filing. Tribunal and High Court have no limit: their keys only say when
+    # an undecided matter is escalated for follow-up.
+    "dispute.collector_appeals_filing_days": 30,
+    "dispute.collector_appeals_decision_days": 120,
+    "dispute.collector_appeals_extension_days": 60,
+    "dispute.tribunal_filing_days": 60,
+    "dispute.high_court_filing_days": 30,
+    "dispute.adr_decision_days": 120,
+    "dispute.tribunal_followup_days": 365,
+    "dispute.high_court_followup_days": 365,
 }
 DEFAULT_FROM = dt.date(2000, 1, 1)
 

@@ -4,6 +4,7 @@ from .adjudication import (AdjudicatingOfficer, Adjudication, Hearing, OrderInOr
 from .audit_log import Audited, AuditLogEntry, AuditLogHead
 from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
 from .document import DOCUMENT_KINDS, DocumentImmutable, DocumentSeries, IssuedDocument
+from .dispute import Dispute
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
 from .ledger import ACCOUNTS, LEVIES, LedgerEntry, LedgerImmutable
@@ -25,6 +26,7 @@ __all__ = [
     "CASE_STATUSES", "AuditCase", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
     "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "DOCUMENT_KINDS", "DocumentImmutable", "DocumentSeries", "IssuedDocument",
+    "Dispute",
     "WorkflowInstance", "WorkflowTimer",
     "LEVY_COLUMNS", "FINDINGS", "ROLE_LABELS",
     "ApiToken", "AuditOutcome", "ClearingAgent", "Collectorate", "Declaration",

@@ -21,6 +21,9 @@ from .trader import Importer
 # (a case's status is the `case_status` of the last end event any of its processes reached).
 CASE_STATUSES = ("open", "closed_no_change", "closed_voluntary_payment",
                  "referred_to_adjudication")
+# dispute.bpmn's end statuses.
+CASE_STATUSES += ("adr_settled", "set_aside_on_appeal", "remanded_to_adjudication",
+                  "appeal_concluded")
 
 
 class AuditCase(Audited, Base):
