@@ -26,7 +26,8 @@ _HANDLERS: dict[str, list[Handler]] = {}
 # Service modules whose import registers hand-off handlers (imported before the first hand-off).
 # documents first: the contravention report exists before adjudication starts.
 HANDOFF_MODULES: list[str] = ["audit_app.services.documents", "audit_app.services.adjudication",
-                              "audit_app.services.recovery", "audit_app.services.feedback"]
+                              "audit_app.services.recovery", "audit_app.services.feedback",
+                              "audit_app.services.disputes"]
 
 
 def on(status: str) -> Callable[[Handler], Handler]:

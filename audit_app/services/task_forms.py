@@ -72,7 +72,7 @@ def _load_all() -> None:
 
 
 # Service modules (under audit_app.services) whose import registers task forms.
-FORM_MODULES: list[str] = ["adjudication", "recovery_forms"]
+FORM_MODULES: list[str] = ["adjudication", "recovery_forms", "disputes"]
 
 
 # --- parsing helpers ----------------------------------------------------------------------

@@ -1,0 +1,614 @@
+"""Disputes against an order-in-original: ADR (s.195C) and the appeal chain, Collector (Appeals)
+(s.193) -> Appellate Tribunal (s.194A) -> High Court reference (s.196), driven by dispute.bpmn.
+
+Decisions taken here (DOMAIN.md s.9 leaves them open):
+- A chain starts from the case's order-in-original (adjudication's latest order with a demand).
+  The first filing is an appeal to the Collector (Appeals) or an ADR application; after each
+  decision that leaves a demand standing, the next forum (or ADR, once per chain) may be
+  filed. A remand ends the chain: the fresh order-in-original starts a new one.
+- Every filing, ADR included, must be made within the window of the forum it leads to,
+  counted in calendar days from the order appealed against (day 30 of 30 is in time, day 31
+  is not). A late filing is refused unless the forum's condonation of the delay is recorded.
+  After an ADR rejection (or lapse) the window counts from the committee's decision (or the
+  end of its time limit); after a Collector (Appeals) limit lapses undecided, from the end of
+  that limit.
+- The Collector (Appeals) decides within 120 days of the filing, extendable once by up to 60
+  days, with reasons recorded before the limit expires. A decision dated after the limit is
+  refused; when the limit passes undecided the worker moves the process on (the appeal
+  lapses, the demand stands and the Tribunal window opens). The ADR committee's time limit
+  works the same way, without extension.
+- Outcomes change the demand through the ledger: upheld changes nothing; reduced sets the
+  demand per levy to the amounts the order states; set aside and remand remove it (a remand
+  sets the order-in-original aside; the fresh order makes the new demand); an accepted ADR
+  settles it at the amount agreed, taken from duty and taxes first, in levy order, then
+  penalty, then fine. Only disputes filed by the trader are modelled.
+- The officer who records a decision is the task's assignee (the generic task page requires
+  claiming before completing); forms carry no actor.
+
+Flushes, never commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import amend, handoffs, runtime
+from workflows.clock import Clock, local_date
+from workflows.deadlines import days_for
+
+from . import dispute_money as money
+from . import task_forms
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..models import AuditCase, CaseEvent, OpenTask, Role, User
+from ..models.dispute import ADR_OUTCOMES, APPEAL_OUTCOMES, FORUM_LABELS, Dispute
+
+PROCESS_ID = "dispute"
+APPEAL_FORUMS = ("collector_appeals", "tribunal", "high_court")
+NEXT_FORUM = {"collector_appeals": "tribunal", "tribunal": "high_court", "high_court": ""}
+FILING_KEY = {"collector_appeals": "dispute.collector_appeals_filing_days",
+              "tribunal": "dispute.tribunal_filing_days",
+              "high_court": "dispute.high_court_filing_days"}
+DECISION_KEY = {"adr": "dispute.adr_decision_days",
+                "collector_appeals": "dispute.collector_appeals_decision_days"}
+EXTENSION_KEY = {"collector_appeals": "dispute.collector_appeals_extension_days"}
+DECISION_TASK = {"adr": "decide_adr", "collector_appeals": "decide_collector_appeal",
+                 "tribunal": "decide_tribunal_appeal",
+                 "high_court": "decide_high_court_reference"}
+FURTHER_TASK = "record_further_appeal"
+
+
+@dataclass(frozen=True)
+class Order:
+    number: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the case admits now: the forums one may file with, against which order, by when."""
+
+    forums: tuple[str, ...]
+    order: Order  # the order appealed against
+    original: Order  # the order-in-original the chain started from
+    window_from: dt.date  # the window counts from this day
+    appeal_forum: str  # the appeal forum next in the chain (ADR's fallback)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def for_case(session: Session, case: AuditCase) -> list[Dispute]:
+    """The case's filings, oldest first."""
+    return list(session.scalars(select(Dispute).where(Dispute.case_id == case.id)
+                                .order_by(Dispute.filed_on, Dispute.id)))
+
+
+def get(session: Session, dispute_id: int) -> Dispute:
+    dispute = session.get(Dispute, dispute_id)
+    if dispute is None:
+        raise NotFound(f"No dispute {dispute_id}.")
+    return dispute
+
+
+def case_for(session: Session, case_id: int, user: User) -> AuditCase:
+    """A case whose disputes `user` may read: appellate forums hear every collectorate, so
+    appellate officers (like management) read any case; others as the case service allows."""
+    if user.has_role(Role.APPELLATE_OFFICER, Role.MANAGEMENT, Role.ADMINISTRATOR):
+        case = session.get(AuditCase, case_id)
+        if case is None:
+            raise NotFound(f"No audit case {case_id}.")
+        return case
+    from .cases import get_case
+    return get_case(session, case_id, user)
+
+
+def waiting_for_filing(session: Session, case: AuditCase) -> OpenTask | None:
+    """The open 'record a further appeal' step, when a filing window is open."""
+    return session.scalar(select(OpenTask).where(OpenTask.case_id == case.id,
+                                                 OpenTask.element_id == FURTHER_TASK))
+
+
+def waiting_for_decision(session: Session, dispute: Dispute) -> OpenTask | None:
+    if not dispute.pending:
+        return None
+    return session.scalar(select(OpenTask).where(
+        OpenTask.case_id == dispute.case_id, OpenTask.element_id == DECISION_TASK[dispute.forum]))
+
+
+def window_ends(session: Session, forum: str, opening: Opening) -> dt.date:
+    key = FILING_KEY[opening.appeal_forum if forum == "adr" else forum]
+    return opening.window_from + dt.timedelta(days=days_for(session, key, opening.window_from))
+
+
+def opening(session: Session, case: AuditCase) -> Opening | None:
+    """The filing the case admits now, or None (no order, a matter pending, the chain over)."""
+    original = original_order(session, case)
+    if original is None:
+        return None
+    chain = [d for d in for_case(session, case) if d.original_order == original.number]
+    if not chain:
+        return Opening(("collector_appeals", "adr"), original, original, original.date,
+                       "collector_appeals")
+    last = chain[-1]
+    if last.pending and not _lapsed(session, last, case):
+        return None
+    outcome = last.outcome or "lapsed"
+    if outcome in ("set_aside", "remanded", "accepted"):
+        return None
+    appeals = [d for d in chain if d.forum != "adr"]
+    adr_used = any(d.forum == "adr" for d in chain)
+    if last.forum == "adr":
+        appeal_forum = NEXT_FORUM[appeals[-1].forum] if appeals else "collector_appeals"
+        order = _order_of(appeals[-1]) if appeals else original
+    else:
+        appeal_forum = NEXT_FORUM[last.forum]
+        order = _order_of(last)
+    if not appeal_forum:
+        return None
+    window_from = (last.decided_on if last.decided_on else _limit(last))
+    forums = (appeal_forum,) if adr_used else (appeal_forum, "adr")
+    return Opening(forums, order, original, window_from, appeal_forum)
+
+
+def original_order(session: Session, case: AuditCase) -> Order | None:
+    """The case's latest order-in-original with a demand (adjudication's)."""
+    from . import adjudication  # the adjudication service owns its orders
+    order = adjudication.latest_order(session, case)
+    if order is None or getattr(order, "outcome", "adjudged") == "dropped":
+        return None
+    return Order(order.number, order.order_date)
+
+
+def _order_of(dispute: Dispute) -> Order:
+    """The order a decided (or lapsed) filing leaves for the next forum to hear."""
+    if dispute.outcome and dispute.decided_on:
+        return Order(dispute.order_number or f"{dispute.forum} decision", dispute.decided_on)
+    return Order(dispute.order_appealed, dispute.order_appealed_on)
+
+
+def _limit(dispute: Dispute) -> dt.date:
+    assert dispute.decision_due_on is not None
+    return dispute.decision_due_on
+
+
+def _lapsed(session: Session, dispute: Dispute, case: AuditCase) -> bool:
+    """Pending, with a decision limit, and the process no longer waits for its decision."""
+    if not dispute.pending or dispute.decision_due_on is None:
+        return False
+    waiting = session.scalar(select(OpenTask.id).where(
+        OpenTask.case_id == case.id, OpenTask.element_id == DECISION_TASK[dispute.forum]))
+    return waiting is None
+
+
+@dataclass(frozen=True)
+class DocketRow:
+    dispute: Dispute
+    case: AuditCase
+    days_left: int | None  # to the decision limit; None: the forum has none
+    task_id: str | None  # the open decision task
+
+
+@dataclass(frozen=True)
+class WindowRow:
+    case: AuditCase
+    task: OpenTask  # record_further_appeal
+    days_left: int
+    last: Dispute | None
+
+
+def docket(session: Session, user: User, *, clock: Clock) -> tuple[list[DocketRow],
+                                                                      list[WindowRow]]:
+    """Pending ADR applications and appeals, fewest days to the decision limit first (forums
+    without a limit last, oldest filing first), and the open filing windows, soonest first."""
+    today = local_date(clock.now())
+    tasks = {(t.case_id, t.element_id): t for t in session.scalars(
+        select(OpenTask).where(OpenTask.element_id.in_([*DECISION_TASK.values(), FURTHER_TASK])))}
+    rows = []
+    for dispute, case in session.execute(
+            select(Dispute, AuditCase).join(AuditCase, AuditCase.id == Dispute.case_id)
+            .where(Dispute.outcome.is_(None))):
+        task = tasks.get((case.id, DECISION_TASK[dispute.forum]))
+        if task is None:
+            continue  # lapsed undecided: the process has moved on
+        rows.append(DocketRow(dispute, case, dispute.days_left(today), task.task_id))
+    rows.sort(key=lambda r: (r.days_left is None, r.days_left or 0, r.dispute.filed_on,
+                             r.dispute.id))
+    windows = []
+    for (case_id, element), task in tasks.items():
+        if element != FURTHER_TASK:
+            continue
+        case = session.get(AuditCase, case_id)
+        assert case is not None
+        chain = for_case(session, case)
+        windows.append(WindowRow(case, task, (task.due_on - today).days,
+                                 chain[-1] if chain else None))
+    windows.sort(key=lambda w: (w.days_left, w.case.id))
+    return rows, windows
+
+
+# --- filing -------------------------------------------------------------------------------
+
+def file(session: Session, case: AuditCase, form: Mapping[str, Any], *, actor: User,
+         clock: Clock) -> Dispute:
+    """Record the trader's filing: the first starts dispute.bpmn, a later one completes its
+    'record a further appeal' step."""
+    _require_officer(actor)
+    running = runtime.instances(session, case.id, process_id=PROCESS_ID, running=True)
+    if running:
+        task = session.scalar(select(OpenTask).where(OpenTask.instance_id == running[-1].id,
+                                                     OpenTask.element_id == FURTHER_TASK))
+        if task is None:
+            raise Conflict("A dispute is pending before a forum on this case: record its "
+                           "decision first.")
+        _complete(session, task, actor, {**form, "further_action": "filed"}, clock)
+        return for_case(session, case)[-1]
+    found = opening(session, case)
+    if found is None:
+        raise Conflict(f"Case {case.case_number} has no order open to ADR or appeal.")
+    dispute, data = _new_filing(session, case, form, found, actor.id, clock)
+    if case.appellate_officer_id is None:
+        case.appellate_officer_id = actor.id
+    loaded = runtime.start(session, case, clock=clock, actor_id=actor.id,
+                           process_id=PROCESS_ID, data=data)
+    dispute.instance_id = loaded.instance.id
+    session.flush()
+    return dispute
+
+
+def accept(session: Session, case: AuditCase, *, actor: User, clock: Clock) -> None:
+    """Record that the trader accepts the last order: no further appeal, the demand stands."""
+    _require_officer(actor)
+    task = waiting_for_filing(session, case)
+    if task is None:
+        raise Conflict("No filing window is open on this case.")
+    _complete(session, task, actor, {"further_action": "accepted"}, clock)
+
+
+def _new_filing(session: Session, case: AuditCase, form: Mapping[str, Any], found: Opening,
+                actor_id: int | None, clock: Clock) -> tuple[Dispute, dict[str, Any]]:
+    errors: dict[str, str] = {}
+    forum = str(form.get("forum") or "")
+    if forum not in found.forums:
+        errors["forum"] = " or ".join(FORUM_LABELS[f] for f in found.forums)
+    filed_on = task_forms.parse_date(form, "filed_on", errors)
+    today = local_date(clock.now())
+    grounds = str(form.get("grounds") or "").strip()
+    if not grounds:
+        errors["grounds"] = "required: the grounds of the " + (
+            "application" if forum == "adr" else "appeal")
+    condonation = str(form.get("condonation") or "").strip() or None
+    demand = money.demand(session, case)
+    before = money.total(demand)
+    disputed = task_forms.parse_amount(form, "amount_disputed", errors, default=before)
+    agreed = None
+    if forum == "adr":
+        agreed = task_forms.parse_amount(form, "amount_agreed", errors, default=None)
+        if agreed is not None and agreed > before:
+            errors["amount_agreed"] = f"more than the demand ({_rs(before)})"
+    if disputed is not None and disputed > before:
+        errors["amount_disputed"] = f"more than the demand ({_rs(before)})"
+    if before <= 0:
+        errors["forum"] = "there is no demand to dispute"
+    window_end = None
+    if filed_on is not None and forum in found.forums:
+        window_end = window_ends(session, forum, found)
+        if filed_on > today:
+            errors["filed_on"] = "in the future"
+        elif filed_on < found.order.date:
+            errors["filed_on"] = f"before the order appealed against ({found.order.date:%d %b %Y})"
+        elif filed_on > window_end and not condonation:
+            errors["filed_on"] = (f"out of time: the window closed on {window_end:%d %b %Y} "
+                                  f"({(filed_on - found.window_from).days} days after "
+                                  f"{found.window_from:%d %b %Y}); record the forum's "
+                                  "condonation of the delay to accept it")
+    task_forms.raise_if(errors, "Filing not recorded.")
+    assert filed_on is not None and disputed is not None
+    decision_due = None
+    if forum in DECISION_KEY:
+        decision_due = filed_on + dt.timedelta(days=days_for(session, DECISION_KEY[forum],
+                                                             filed_on))
+    further = found.appeal_forum if forum == "adr" else NEXT_FORUM[forum]
+    dispute = Dispute(
+        case_id=case.id, forum=forum, appeal_number=_text(form, "appeal_number", 60),
+        order_appealed=found.order.number, order_appealed_on=found.order.date,
+        original_order=found.original.number, filed_on=filed_on, window_ends_on=window_end,
+        condonation=condonation if window_end and filed_on > window_end else None,
+        grounds=grounds, amount_disputed_pkr=disputed, amount_agreed_pkr=agreed,
+        demand_before=money.as_json(demand), demand_before_pkr=before,
+        decision_due_on=decision_due, filed_by_id=actor_id, created_at=clock.now())
+    session.add(dispute)
+    session.flush()
+    late = " (late, delay condoned)" if dispute.condonation else ""
+    session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
+                          kind="dispute_filed", element_id=forum,
+                          summary=f"{FORUM_LABELS[forum]}: filed on {filed_on:%d %b %Y}{late} "
+                          f"against {found.order.number}",
+                          data={"dispute_id": dispute.id, "forum": forum,
+                                "filed_on": filed_on.isoformat(),
+                                "amount_disputed": str(disputed),
+                                "amount_agreed": str(agreed) if agreed is not None else None}))
+    window_days = days_for(session, FILING_KEY[further], filed_on) if further else 0
+    return dispute, {"forum": forum, "dispute_id": dispute.id,
+                     "decision_due_date": decision_due, "further_forum": further,
+                     "further_window_days": window_days}
+
+
+@task_forms.form(FURTHER_TASK)
+def _record_further_appeal(session: Session, case: AuditCase, form: Mapping[str, Any],
+                           clock: Clock) -> dict[str, Any]:
+    action = str(form.get("further_action") or "")
+    if action not in ("filed", "accepted"):
+        raise ValidationFailed("Nothing recorded.",
+                               {"further_action": "filed (a further appeal or ADR) or accepted"})
+    actor_id = _assignee(session, case, FURTHER_TASK)
+    _close_lapsed(session, case, clock)
+    if action == "accepted":
+        session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
+                              kind="dispute_accepted", summary="The trader accepts the order: "
+                              "no further appeal"))
+        return {"further_action": "accepted"}
+    found = opening(session, case)
+    if found is None:
+        raise Conflict("Nothing is open to a further appeal on this case.")
+    dispute, data = _new_filing(session, case, form, found, actor_id, clock)
+    dispute.instance_id = runtime.instances(session, case.id, process_id=PROCESS_ID,
+                                            running=True)[-1].id
+    return {"further_action": "filed", **data}
+
+
+def _close_lapsed(session: Session, case: AuditCase, clock: Clock) -> None:
+    """Mark filings whose decision limit passed undecided as lapsed (the process moved on)."""
+    for dispute in for_case(session, case):
+        if _lapsed(session, dispute, case):
+            dispute.outcome = "lapsed"
+            dispute.demand_after = dispute.demand_before
+            dispute.demand_after_pkr = dispute.demand_before_pkr
+            session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=None,
+                                  kind="dispute_lapsed", element_id=dispute.forum,
+                                  summary=f"{dispute.forum_label}: no decision by "
+                                  f"{dispute.decision_due_on:%d %b %Y}; the demand stands",
+                                  data={"dispute_id": dispute.id}))
+    session.flush()
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+def decide(session: Session, dispute: Dispute, form: Mapping[str, Any], *, actor: User,
+           clock: Clock) -> Dispute:
+    """Record the forum's decision on `dispute` (from the dispute's own screen)."""
+    _require_officer(actor)
+    if not dispute.pending:
+        raise Conflict(f"This {dispute.forum_label} matter was already decided.")
+    task = waiting_for_decision(session, dispute)
+    if task is None:
+        raise Conflict("The process no longer waits for this decision (its limit expired).")
+    _complete(session, task, actor, form, clock)
+    return dispute
+
+
+@task_forms.form("decide_adr")
+def _decide_adr(session: Session, case: AuditCase, form: Mapping[str, Any],
+                clock: Clock) -> dict[str, Any]:
+    dispute = _pending(session, case, "adr")
+    actor_id = _assignee(session, case, "decide_adr")
+    errors: dict[str, str] = {}
+    outcome = str(form.get("outcome") or "")
+    if outcome not in ADR_OUTCOMES:
+        errors["outcome"] = "accepted or rejected"
+    decided_on = _decision_date(form, dispute, clock, errors)
+    reasons = str(form.get("reasons") or "").strip()
+    if not reasons:
+        errors["reasons"] = "required: the committee's reasons"
+    before = money.demand(session, case)
+    settled = None
+    if outcome == "accepted":
+        default = dispute.amount_agreed_pkr
+        settled = task_forms.parse_amount(form, "amount_settled", errors, default=default)
+        if settled is not None and not 0 < settled <= money.total(before):
+            errors["amount_settled"] = ("more than 0 and at most the demand "
+                                        f"({_rs(money.total(before))})")
+    task_forms.raise_if(errors, "Committee decision not recorded.")
+    assert decided_on is not None
+    after = money.settle(before, settled) if settled is not None else before
+    _record_decision(session, case, dispute, outcome, decided_on, reasons,
+                     _text(form, "order_number", 80), before, after, actor_id, clock)
+    data: dict[str, Any] = {"adr_outcome": outcome}
+    if outcome == "rejected":
+        data["further_appeal_due_date"] = _further_due(session, dispute, decided_on)
+    return data
+
+
+def _decide_appeal(forum: str):  # type: ignore[no-untyped-def]
+    element = DECISION_TASK[forum]
+
+    def handler(session: Session, case: AuditCase, form: Mapping[str, Any],
+                clock: Clock) -> dict[str, Any]:
+        dispute = _pending(session, case, forum)
+        actor_id = _assignee(session, case, element)
+        errors: dict[str, str] = {}
+        outcome = str(form.get("outcome") or "")
+        if outcome not in APPEAL_OUTCOMES:
+            errors["outcome"] = "upheld, reduced, set_aside or remanded"
+        decided_on = _decision_date(form, dispute, clock, errors)
+        reasons = str(form.get("reasons") or "").strip()
+        if not reasons:
+            errors["reasons"] = "required: the reasons (and, for a remand, the directions)"
+        order_number = _text(form, "order_number", 80)
+        if not order_number:
+            errors["order_number"] = "required: the forum's order or judgment number"
+        before = money.demand(session, case)
+        after = before
+        if outcome in ("set_aside", "remanded"):
+            after = money.zero()
+        elif outcome == "reduced":
+            after = money.parse_reduced(form, before, errors)
+        task_forms.raise_if(errors, "Decision not recorded.")
+        assert decided_on is not None
+        _record_decision(session, case, dispute, outcome, decided_on, reasons, order_number,
+                         before, after, actor_id, clock)
+        return {"appeal_outcome": outcome,
+                "further_appeal_due_date": _further_due(session, dispute, decided_on)}
+
+    handler.__name__ = f"_{element}"
+    return task_forms.form(element)(handler)
+
+
+for _forum in APPEAL_FORUMS:
+    _decide_appeal(_forum)
+
+
+def _decision_date(form: Mapping[str, Any], dispute: Dispute, clock: Clock,
+                   errors: dict[str, str]) -> dt.date | None:
+    decided_on = task_forms.parse_date(form, "decided_on", errors)
+    if decided_on is None:
+        return None
+    if decided_on > local_date(clock.now()):
+        errors["decided_on"] = "in the future"
+    elif decided_on < dispute.filed_on:
+        errors["decided_on"] = f"before the filing ({dispute.filed_on:%d %b %Y})"
+    elif dispute.decision_due_on and decided_on > dispute.decision_due_on:
+        extended = " (extended)" if dispute.extension_days else ""
+        errors["decided_on"] = (f"after the decision limit{extended} of "
+                                f"{dispute.decision_due_on:%d %b %Y}: the order cannot stand")
+    return decided_on
+
+
+def _further_due(session: Session, dispute: Dispute, decided_on: dt.date) -> dt.date | None:
+    further = NEXT_FORUM.get(dispute.forum, "")
+    if dispute.forum == "adr":
+        prior = [d for d in for_case(session, session.get(AuditCase, dispute.case_id))
+                 if d.forum != "adr" and d.original_order == dispute.original_order]
+        further = NEXT_FORUM[prior[-1].forum] if prior else "collector_appeals"
+    if not further:
+        return None
+    return decided_on + dt.timedelta(days=days_for(session, FILING_KEY[further], decided_on))
+
+
+def _record_decision(session: Session, case: AuditCase, dispute: Dispute, outcome: str,
+                     decided_on: dt.date, reasons: str, order_number: str | None,
+                     before: dict[str, Decimal], after: dict[str, Decimal],
+                     actor_id: int | None, clock: Clock) -> None:
+    dispute.outcome, dispute.decided_on, dispute.decision_reasons = outcome, decided_on, reasons
+    dispute.order_number = order_number
+    dispute.decided_by_id = actor_id
+    dispute.demand_before, dispute.demand_before_pkr = money.as_json(before), money.total(before)
+    dispute.demand_after, dispute.demand_after_pkr = money.as_json(after), money.total(after)
+    reference = order_number or f"{dispute.forum.upper()}-{dispute.id}"
+    money.change_demand(session, case, before, after, kind=f"{dispute.forum}_{outcome}",
+                        reference=reference, entry_date=decided_on, actor_id=actor_id, clock=clock,
+                        note=f"{dispute.forum_label}: {dispute.outcome_label}")
+    session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
+                          kind="dispute_decided", element_id=dispute.forum,
+                          summary=f"{dispute.forum_label}: {dispute.outcome_label.lower()} on "
+                          f"{decided_on:%d %b %Y}; demand {_rs(money.total(before))} -> "
+                          f"{_rs(money.total(after))}",
+                          data={"dispute_id": dispute.id, "outcome": outcome,
+                                "demand_before": str(money.total(before)),
+                                "demand_after": str(money.total(after))}))
+    session.flush()
+
+
+# --- extension of the decision limit ------------------------------------------------------
+
+def extend_limit(session: Session, dispute: Dispute, form: Mapping[str, Any], *, actor: User,
+                 clock: Clock) -> Dispute:
+    """Extend the Collector (Appeals) decision limit once, with reasons, before it expires."""
+    _require_officer(actor)
+    if dispute.forum not in EXTENSION_KEY:
+        raise Conflict(f"The {dispute.forum_label}'s time limit cannot be extended.")
+    if not dispute.pending:
+        raise Conflict("This appeal was already decided.")
+    if dispute.extension_days:
+        raise Conflict(f"The decision limit was already extended by {dispute.extension_days} "
+                       "days; it can be extended only once.")
+    today = local_date(clock.now())
+    assert dispute.decision_due_on is not None
+    errors: dict[str, str] = {}
+    most = days_for(session, EXTENSION_KEY[dispute.forum], today)
+    days = 0
+    try:
+        days = int(str(form.get("days") or ""))
+    except ValueError:
+        errors["days"] = f"a whole number of days, 1 to {most}"
+    if not errors and not 1 <= days <= most:
+        errors["days"] = f"1 to {most} days"
+    reasons = str(form.get("reasons") or "").strip()
+    if not reasons:
+        errors["reasons"] = "required: the reasons for the extension"
+    if today > dispute.decision_due_on:
+        errors["days"] = (f"the limit expired on {dispute.decision_due_on:%d %b %Y}: an "
+                          "extension must be recorded before it expires")
+    task_forms.raise_if(errors, "Extension not recorded.")
+    task = waiting_for_decision(session, dispute)
+    if task is None:
+        raise Conflict("The process no longer waits for this decision.")
+    new_due = dispute.decision_due_on + dt.timedelta(days=days)
+    dispute.extension_days, dispute.extension_reasons, dispute.extended_on = days, reasons, today
+    dispute.decision_due_on = new_due
+    amend.move_due_date(session, task.task_id, new_due, clock=clock, actor_id=actor.id,
+                        data={"decision_due_date": new_due},
+                        summary=f"{dispute.forum_label}: decision limit extended by {days} days "
+                        f"to {new_due:%d %b %Y} ({reasons})")
+    return dispute
+
+
+# --- hand-offs ----------------------------------------------------------------------------
+
+@handoffs.on("remanded_to_adjudication")
+def _remand(session: Session, case: AuditCase, clock: Clock, *, process_id: str) -> None:
+    if process_id != PROCESS_ID:
+        return
+    remand = [d for d in for_case(session, case) if d.outcome == "remanded"][-1]
+    actor = session.get(User, remand.decided_by_id) if remand.decided_by_id else None
+    from . import adjudication
+    adjudication.remand(session, case, actor=actor, clock=clock,
+                        reasons=remand.decision_reasons, order_ref=remand.order_number)
+
+
+@handoffs.on("appeal_concluded")
+def _concluded(session: Session, case: AuditCase, clock: Clock, *, process_id: str) -> None:
+    if process_id == PROCESS_ID:
+        _close_lapsed(session, case, clock)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _complete(session: Session, task: OpenTask, actor: User, form: Mapping[str, Any],
+              clock: Clock) -> None:
+    from .cases import claim_task, complete_task
+    if task.assignee_id is None:
+        claim_task(session, task.task_id, actor, clock=clock)
+    complete_task(session, task.task_id, actor, form, clock=clock)
+
+
+def _pending(session: Session, case: AuditCase, forum: str) -> Dispute:
+    dispute = session.scalar(select(Dispute).where(
+        Dispute.case_id == case.id, Dispute.forum == forum, Dispute.outcome.is_(None))
+        .order_by(Dispute.id.desc()).limit(1))
+    if dispute is None:
+        raise Conflict(f"No {FORUM_LABELS[forum]} matter is pending on this case.")
+    return dispute
+
+
+def _assignee(session: Session, case: AuditCase, element: str) -> int | None:
+    return session.scalar(select(OpenTask.assignee_id).where(
+        OpenTask.case_id == case.id, OpenTask.element_id == element))
+
+
+def _require_officer(user: User) -> None:
+    if not user.has_role(Role.APPELLATE_OFFICER):
+        raise PermissionDenied("Only an appellate / ADR officer records disputes.")
+
+
+def _rs(amount: Decimal) -> str:
+    """Rs 11,736,808: whole rupees, as orders and screens show them."""
+    return money.rupees(amount)
+
+
+def _text(form: Mapping[str, Any], name: str, size: int) -> str | None:
+    value = str(form.get(name) or "").strip()
+    return value[:size] or None
