@@ -38,6 +38,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # sees every officer's); only an adjudication officer extends the order limit.
     "adjudication.view": frozenset({R.ADJUDICATION_OFFICER, R.MANAGEMENT, R.ADMINISTRATOR}),
     "adjudication.extend": frozenset({R.ADJUDICATION_OFFICER}),
+    # Disputes: the appellate / ADR officer records filings, decisions and extensions and
+    # keeps the docket; those who work the case before and after read its disputes.
+    "disputes.view": frozenset({R.APPELLATE_OFFICER, R.SUPERVISOR, R.ADJUDICATION_OFFICER,
+                                R.RECOVERY_OFFICER, R.MANAGEMENT, R.ADMINISTRATOR}),
+    "disputes.docket": frozenset({R.APPELLATE_OFFICER, R.MANAGEMENT, R.ADMINISTRATOR}),
+    "disputes.record": frozenset({R.APPELLATE_OFFICER}),
 }
 
 

@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("declarations.browse", "Declarations", "declarations.view"),
     ("risk.index", "Risk", "risk.view"),
     ("dashboards.index", "Dashboards", "dashboards.view"),
+    ("disputes.docket", "Disputes", "disputes.docket"),
 ]
 
 
@@ -56,7 +57,7 @@ def _navigation() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from . import declarations, documents, risk
+    from . import declarations, disputes, documents, risk
     from . import audit_tasks, cases, tasks  # noqa: F401  (audit_tasks registers the audit forms)
     from . import adjudication
 
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
     recovery_screens.init_app(app)
     app.register_blueprint(adjudication.bp)
     documents.init_app(app)
+    app.register_blueprint(disputes.bp)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
     app.add_template_filter(number, "number")
