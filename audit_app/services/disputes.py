@@ -156,7 +156,10 @@ def opening(session: Session, case: AuditCase) -> Opening | None:
 
 def original_order(session: Session, case: AuditCase) -> Order | None:
     """The case's latest order-in-original with a demand (adjudication's)."""
-    from . import adjudication  # the adjudication service owns its orders
+    try:
+        from . import adjudication  # the adjudication service owns its orders
+    except ImportError:  # not on this installation yet: no order to appeal against
+        return None
     order = adjudication.latest_order(session, case)
     if order is None or getattr(order, "outcome", "adjudged") == "dropped":
         return None
