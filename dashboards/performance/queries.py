@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from audit_app.models import AuditCase, AuditProposal, CaseEvent, OpenTask, User
+from audit_app.models import AuditCase, AuditProposal, CaseEvent, LedgerEntry, OpenTask, User
 from workflows.clock import as_utc
 
 from ..filters import Filters, Period
@@ -160,9 +160,54 @@ def selection_to_observation(session: Session, f: Filters) -> list[float]:
     return [float(days) for (days,) in rows]
 
 
+def _first_entry(account: str) -> Any:
+    """Per case, the date of its first entry in a ledger account (the order: `adjudged`)."""
+    return (select(LedgerEntry.case_id.label("case_id"),
+                   func.min(LedgerEntry.entry_date).label("on"))
+            .where(LedgerEntry.account == account, LedgerEntry.amount_pkr > 0)
+            .group_by(LedgerEntry.case_id).subquery())
+
+
+def _as_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def observation_to_order(session: Session, f: Filters) -> list[float]:
+    """Days from the audit observation to the order-in-original (its first `adjudged` ledger
+    entry), for orders in the period."""
+    order = _first_entry("adjudged")
+    observed = (select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
+                .where(CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION)
+                .group_by(CaseEvent.case_id).subquery())
+    rows = session.execute(
+        select(observed.c.at, order.c.on).select_from(order)
+        .join(observed, observed.c.case_id == order.c.case_id)
+        .join(AuditCase, AuditCase.id == order.c.case_id)
+        .where(order.c.on >= f.window.start, order.c.on <= f.window.end, *f.case_conditions()))
+    from workflows.clock import local_date
+    return [float((_as_date(on) - local_date(as_utc(at))).days) for at, on in rows]
+
+
+def order_to_recovery(session: Session, f: Filters) -> list[float]:
+    """Days from the order to the last payment, for cases whose recovery ended (status
+    `recovered`) with their last payment in the period."""
+    order = _first_entry("adjudged")
+    paid = (select(LedgerEntry.case_id.label("case_id"), func.max(LedgerEntry.entry_date).label("on"))
+            .where(LedgerEntry.account == "paid").group_by(LedgerEntry.case_id).subquery())
+    rows = session.execute(
+        select(order.c.on, paid.c.on).select_from(paid)
+        .join(order, order.c.case_id == paid.c.case_id)
+        .join(AuditCase, AuditCase.id == paid.c.case_id)
+        .where(AuditCase.status == "recovered", paid.c.on >= f.window.start,
+               paid.c.on <= f.window.end, *f.case_conditions()))
+    return [float((_as_date(b) - _as_date(a)).days) for a, b in rows]
+
+
 def stage_days(session: Session, f: Filters,
                extra: list[tuple[str, list[float]]] | None = None) -> list[StageDays]:
-    stages = [("Selection to audit observation", selection_to_observation(session, f))]
+    stages = [("Selection to audit observation", selection_to_observation(session, f)),
+              ("Audit observation to order-in-original", observation_to_order(session, f)),
+              ("Order-in-original to recovery", order_to_recovery(session, f))]
     stages += extra or []
     return [StageDays(name, len(days), *percentile_days(days)) for name, days in stages]
 

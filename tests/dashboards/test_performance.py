@@ -136,3 +136,23 @@ def test_tables_export_as_csv_and_excel(app: Flask, cases3: Cases3, client, make
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:3] == ("Directorate", "Audits completed", "With a short levy")
     assert values[1][0] == "PCA-S" and values[1][1] == 2 and values[1][4] == 278696
+
+
+def test_days_to_order_and_to_recovery_from_the_ledger(cases3: Cases3) -> None:  # noqa: F811
+    import datetime as dt
+
+    from audit_app.services import ledger
+    from dashboards.performance import queries
+    w, s = cases3.world, cases3.world.session
+    ledger.post(s, cases3.hit.id, "adjudged", {"cd": Decimal(100)}, on=dt.date(2026, 5, 15),
+                kind="order_in_original", actor=None, clock=w.clock)
+    ledger.post(s, cases3.hit.id, "paid", {"cd": Decimal(100)}, on=dt.date(2026, 6, 14),
+                kind="payment", actor=None, clock=w.clock)
+    s.execute(AuditCase.__table__.update().where(AuditCase.id == cases3.hit.id).values(status="recovered"))
+    s.commit()
+    f = Filters.build(Viewer(0, "boss", None), "2026")
+    stages = {x.stage: x for x in queries.stage_days(s, f)}
+    # Observation issued 15 Jan 2026 (Karachi), order 15 May: 120 days; paid in full 30 days on.
+    assert stages["Audit observation to order-in-original"].median == 120
+    assert stages["Order-in-original to recovery"].median == 30
+    assert queries.stage_days(s, Filters.build(Viewer(0, "boss", None), "2026-Q1"))[1].cases == 0
