@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, select
 
 from audit_app.errors import ValidationFailed
 from audit_app.models import AuditCase, CaseItem, Declaration, DeclarationItem, Finding
@@ -173,21 +173,25 @@ class Filters:
         out: list[ColumnElement[bool]] = []
         if self.directorate:
             out.append(AuditCase.directorate_code == self.directorate)
+        # IN over the matching cases, built once per query by the database (a correlated
+        # EXISTS would run once per case, in every subquery that filters cases).
         item_conditions: list[ColumnElement[bool]] = []
         if self.collectorate:
             item_conditions.append(Declaration.collectorate == self.collectorate)
-        if self.chapter:
-            item_conditions.append(DeclarationItem.hs_code.startswith(self.chapter))
+        if self.chapter:  # a range, so the hs_code index serves it (LIKE would not)
+            item_conditions += [DeclarationItem.hs_code >= self.chapter,
+                                DeclarationItem.hs_code < f"{int(self.chapter) + 1:02d}"]
         if item_conditions:
-            out.append(exists(
-                select(CaseItem.id)
-                .join(DeclarationItem, DeclarationItem.id == CaseItem.item_id)
-                .join(Declaration, Declaration.id == DeclarationItem.declaration_id)
-                .where(CaseItem.case_id == AuditCase.id, and_(*item_conditions))))
+            items = (select(CaseItem.case_id)
+                     .join(DeclarationItem, DeclarationItem.id == CaseItem.item_id)
+                     .where(*item_conditions))
+            if self.collectorate:
+                items = items.join(Declaration, Declaration.id == DeclarationItem.declaration_id)
+            out.append(AuditCase.id.in_(items))
         if self.fraud_kind:
-            out.append(exists(
-                select(Finding.id).join(CaseItem, CaseItem.id == Finding.case_item_id)
-                .where(CaseItem.case_id == AuditCase.id, kinds_contain(self.fraud_kind))))
+            out.append(AuditCase.id.in_(
+                select(CaseItem.case_id).join(Finding, Finding.case_item_id == CaseItem.id)
+                .where(kinds_contain(self.fraud_kind))))
         return out
 
 

@@ -160,12 +160,14 @@ def selection_to_observation(session: Session, f: Filters) -> list[float]:
     return [float(days) for (days,) in rows]
 
 
-def _first_entry(account: str) -> Any:
-    """Per case, the date of its first entry in a ledger account (the order: `adjudged`)."""
-    return (select(LedgerEntry.case_id.label("case_id"),
-                   func.min(LedgerEntry.entry_date).label("on"))
-            .where(LedgerEntry.account == account, LedgerEntry.amount_pkr > 0)
-            .group_by(LedgerEntry.case_id).subquery())
+def _orders_in(period: Period) -> Any:
+    """Per case whose order-in-original (first `adjudged` entry) falls in the period: its date."""
+    first = (select(LedgerEntry.case_id.label("case_id"),
+                    func.min(LedgerEntry.entry_date).label("on"))
+             .where(LedgerEntry.account == "adjudged", LedgerEntry.amount_pkr > 0,
+                    LedgerEntry.entry_date <= period.end)
+             .group_by(LedgerEntry.case_id).subquery())
+    return select(first.c.case_id, first.c.on).where(first.c.on >= period.start).subquery()
 
 
 def _as_date(value: Any) -> dt.date:
@@ -173,17 +175,16 @@ def _as_date(value: Any) -> dt.date:
 
 
 def observation_to_order(session: Session, f: Filters) -> list[float]:
-    """Days from the audit observation to the order-in-original (its first `adjudged` ledger
-    entry), for orders in the period."""
-    order = _first_entry("adjudged")
-    observed = (select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
-                .where(CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION)
-                .group_by(CaseEvent.case_id).subquery())
+    """Days from the audit observation to the order-in-original (the case's first `adjudged`
+    ledger entry), for orders in the period."""
+    order = _orders_in(f.window)
     rows = session.execute(
-        select(observed.c.at, order.c.on).select_from(order)
-        .join(observed, observed.c.case_id == order.c.case_id)
+        select(func.min(CaseEvent.at), order.c.on).select_from(order)
+        .join(CaseEvent, CaseEvent.case_id == order.c.case_id)
         .join(AuditCase, AuditCase.id == order.c.case_id)
-        .where(order.c.on >= f.window.start, order.c.on <= f.window.end, *f.case_conditions()))
+        .where(CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION,
+               *f.case_conditions())
+        .group_by(order.c.case_id, order.c.on))
     from workflows.clock import local_date
     return [float((_as_date(on) - local_date(as_utc(at))).days) for at, on in rows]
 
@@ -191,15 +192,17 @@ def observation_to_order(session: Session, f: Filters) -> list[float]:
 def order_to_recovery(session: Session, f: Filters) -> list[float]:
     """Days from the order to the last payment, for cases whose recovery ended (status
     `recovered`) with their last payment in the period."""
-    order = _first_entry("adjudged")
-    paid = (select(LedgerEntry.case_id.label("case_id"), func.max(LedgerEntry.entry_date).label("on"))
-            .where(LedgerEntry.account == "paid").group_by(LedgerEntry.case_id).subquery())
-    rows = session.execute(
-        select(order.c.on, paid.c.on).select_from(paid)
-        .join(order, order.c.case_id == paid.c.case_id)
-        .join(AuditCase, AuditCase.id == paid.c.case_id)
-        .where(AuditCase.status == "recovered", paid.c.on >= f.window.start,
-               paid.c.on <= f.window.end, *f.case_conditions()))
+    done = (select(LedgerEntry.case_id.label("case_id"),
+                   func.min(case((LedgerEntry.account == "adjudged", LedgerEntry.entry_date),
+                                 else_=None)).label("ordered"),
+                   func.max(case((LedgerEntry.account == "paid", LedgerEntry.entry_date),
+                                 else_=None)).label("paid"))
+            .join(AuditCase, AuditCase.id == LedgerEntry.case_id)
+            .where(AuditCase.status == "recovered", LedgerEntry.account.in_(("adjudged", "paid")),
+                   *f.case_conditions())
+            .group_by(LedgerEntry.case_id).subquery())
+    rows = session.execute(select(done.c.ordered, done.c.paid).where(
+        done.c.ordered.is_not(None), done.c.paid >= f.window.start, done.c.paid <= f.window.end))
     return [float((_as_date(b) - _as_date(a)).days) for a, b in rows]
 
 
