@@ -16,12 +16,14 @@ from ..filters import Filters
 from ..tables import to_html
 from . import queries
 from .layout import GRAPHS, SLUG, TABLES
-from .tables import directorates_table, officers_table, stages_table
+from .tables import directorates_table, officers_table, stages_table, time_limits_table
 
 OUTPUTS = [
     *(Output(f"perf-{k}-value", "children") for k in
       ("started", "completed", "closed", "hit", "conversion", "detected")),
     Output("perf-hit-note", "children"),
+    Output("perf-intime-value", "children"), Output("perf-intime-note", "children"),
+    Output("perf-timebar-value", "children"), Output("perf-timelimits", "children"),
     Output("perf-monthly", "figure"), Output("perf-directorates", "figure"),
     Output("perf-officers", "figure"), Output("perf-stages", "children"),
     Output("perf-officers-table", "children"),
@@ -79,10 +81,15 @@ def update(*values: Any) -> list[Any]:
     directorates = queries.by_directorate(session, f)
     officers = queries.workload(session, f, dt.datetime.now(dt.timezone.utc))
     stages = queries.stage_days(session, f)
+    risk = queries.time_limits(session, f)
     return [
         f"{head.started:,}", f"{head.completed:,}", f"{head.closed:,}", _pct(head.hit_rate),
         _pct(head.conversion), rupees(head.detected_pkr),
         f"{head.with_finding:,} of {head.completed:,} with a short levy",
+        _pct(risk.in_time_share),
+        f"{risk.orders_in_time:,} of {risk.orders:,} orders in the period; "
+        f"{risk.time_barred:,} time-barred",
+        f"{risk.windows[0][1]:,}", to_html(time_limits_table(risk)),
         monthly_figure(monthly), directorates_figure(directorates), officers_figure(officers),
         to_html(stages_table(stages)),
         to_html(officers_table(officers), lambda r: drill_href(SLUG, "perf-officers", r["_drill"], f)),

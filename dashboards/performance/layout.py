@@ -20,15 +20,22 @@ def layout() -> html.Div:
             kpi("perf-started", "Audits started"), kpi("perf-completed", "Audits completed"),
             kpi("perf-closed", "Cases closed"), kpi("perf-hit", "Hit rate"),
             kpi("perf-conversion", "Conversion to contravention"),
-            kpi("perf-detected", "Detected in completed audits")]),
+            kpi("perf-detected", "Detected in completed audits"),
+            kpi("perf-intime", "Orders within the statutory limit"),
+            kpi("perf-timebar", "At risk of time-bar in 30 days")]),
         html.Div(className="grid2", children=[
             block("Audits per month", graph("perf-monthly"),
                   hint="Started, completed (observation issued) and closed. Click a bar for its cases."),
             block("Hit rate by directorate", graph("perf-directorates"), table="directorates",
                   slug=SLUG, hint="Completed audits with a short levy. Click a bar for its cases."),
         ]),
-        block("Days between stages", html.Div(id="perf-stages"), table="stages", slug=SLUG,
-              hint="Median and 90th percentile, for the stage's end in the period."),
+        html.Div(className="grid2", children=[
+            block("Days between stages", html.Div(id="perf-stages"), table="stages", slug=SLUG,
+                  hint="Median and 90th percentile, for the stage's end in the period."),
+            block("Orders due: time-bar risk", html.Div(id="perf-timelimits"),
+                  hint="Adjudications without an order whose 120-day limit (150 with the "
+                       "extension) ends within 30, 60 or 90 days from today."),
+        ]),
         html.Div(className="grid2", children=[
             block("Workload and results per officer", html.Div(id="perf-officers-table"),
                   table="officers", slug=SLUG),

@@ -276,3 +276,13 @@ def by_directorate(session: Session, f: Filters) -> list[dict[str, Any]]:
     return [{"directorate": d or "(none)", "_drill": d or "", "completed": int(n),
              "with_finding": int(h), "hit_rate": (int(h) / int(n)) if n else None,
              "detected": Decimal(s)} for d, n, h, s in rows]
+
+
+def time_limits(session: Session, f: Filters, today: dt.date | None = None) -> Any:
+    """Orders made in time in the period, time-barred cases in it, and open adjudications due
+    within 30/60/90 days of today (of the period's end, for a period already over)."""
+    from .timelimits import time_limit_risk
+    from workflows.clock import local_date
+    today = today or local_date(dt.datetime.now(dt.timezone.utc))
+    on = min(today, f.window.end)
+    return time_limit_risk(session, on, f.window.start, f.case_conditions())

@@ -36,6 +36,14 @@ def directorates_table(rows: list[dict]) -> Table:  # type: ignore[type-arg]
         rows, drill="directorate")
 
 
+def time_limits_table(risk) -> Table:  # type: ignore[no-untyped-def]
+    return Table("timelimits", "Orders due: time-bar risk", [
+        Column("window", "Order due within"), Column("cases", "Cases", "int"),
+        Column("amount", "Amount involved", "rupees")],
+        [{"window": f"{days} days", "cases": n, "amount": amount}
+         for days, n, amount in risk.windows])
+
+
 def build(session: Session, f: Filters, name: str) -> Table:
     if name == "stages":
         return stages_table(queries.stage_days(session, f))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from audit_app.web import rupees
 
 from . import charts
-from .timelimits import TimeLimitRisk, time_limit_risk
+from dashboards.performance.timelimits import TimeLimitRisk, time_limit_risk
 
 HERE = Path(__file__).resolve().parent
 ZERO = Decimal(0)
@@ -174,11 +174,14 @@ def narrative(data: SteeringData, perf_now: Any, perf_then: Any) -> list[str]:
         out.append(f"Arrears stand at {rupees(outstanding)}, of which {rupees(old)}{share} are "
                    f"more than a year old; a further {rupees(stayed)} is stayed by appellate forums.")
     risk = data.time_limits
-    if risk.available and risk.windows[0][1]:
+    if risk.windows and risk.windows[0][1]:
         days, count, amount = risk.windows[0]
         out.append(f"{count} case{'s' if count != 1 else ''} involving {rupees(amount)} must be "
                    f"decided within {days} days or become time-barred.")
-    if risk.available and risk.time_barred:
+    if risk.orders:
+        out.append(f"{risk.orders_in_time} of {risk.orders} orders-in-original "
+                   "were made within the statutory limit.")
+    if risk.time_barred:
         out.append(f"{risk.time_barred} case{'s' if risk.time_barred != 1 else ''} became "
                    "time-barred in the period.")
     if data.top and data.top[0]["demanded"]:

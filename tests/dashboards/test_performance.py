@@ -19,7 +19,8 @@ from tests.conftest import login
 from tests.dashboards.data import Cases3, as_user, cases3, user, world  # noqa: F401
 
 OUT = {name: i for i, name in enumerate(
-    ["started", "completed", "closed", "hit", "conversion", "detected", "hit_note", "monthly",
+    ["started", "completed", "closed", "hit", "conversion", "detected", "hit_note", "intime",
+     "intime_note", "timebar", "timelimits", "monthly",
      "directorates", "officers", "stages", "officers_table"])}
 
 
@@ -156,3 +157,33 @@ def test_days_to_order_and_to_recovery_from_the_ledger(cases3: Cases3) -> None: 
     assert stages["Audit observation to order-in-original"].median == 120
     assert stages["Order-in-original to recovery"].median == 30
     assert queries.stage_days(s, Filters.build(Viewer(0, "boss", None), "2026-Q1"))[1].cases == 0
+
+
+def test_time_limits_orders_in_time_and_cases_at_risk(app: Flask, cases3: Cases3, make_user) -> None:  # noqa: F811
+    import datetime as dt
+
+    from audit_app.models.adjudication import Adjudication, OrderInOriginal
+    s = cases3.world.session
+    d = dt.date
+    in_time = Adjudication(case_id=cases3.hit.id, cr_number="CR/1", cr_date=d(2026, 2, 1),
+                           order_due_on=d(2026, 6, 10), ended_on=d(2026, 6, 1),
+                           amount_involved_pkr=Decimal(1000))
+    late = Adjudication(case_id=cases3.clean.id, cr_number="CR/2", cr_date=d(2026, 2, 1),
+                        order_due_on=d(2026, 6, 10), ended_on=d(2026, 6, 20),
+                        amount_involved_pkr=Decimal(2000))
+    due_soon = Adjudication(case_id=cases3.north.id, cr_number="CR/3", cr_date=d(2026, 3, 1),
+                            order_due_on=d(2026, 7, 20), amount_involved_pkr=Decimal(3000))
+    s.add_all([in_time, late, due_soon])
+    s.flush()
+    s.add_all([OrderInOriginal(adjudication_id=in_time.id, number="OIO/1", order_date=d(2026, 6, 1),
+                               outcome="adjudged", reasons="x"),
+               OrderInOriginal(adjudication_id=late.id, number="OIO/2", order_date=d(2026, 6, 20),
+                               outcome="adjudged", reasons="x")])
+    s.commit()
+    from dashboards.performance import queries
+    f = Filters.build(Viewer(0, "boss", None), "2026")
+    risk = queries.time_limits(s, f, today=d(2026, 7, 1))
+    assert (risk.orders, risk.orders_in_time, risk.in_time_share) == (2, 1, 0.5)
+    assert risk.windows == [(30, 1, Decimal(3000)), (60, 1, Decimal(3000)), (90, 1, Decimal(3000))]
+    south = queries.time_limits(s, Filters.build(Viewer(0, "sup", "PCA-S"), "2026"), today=d(2026, 7, 1))
+    assert south.windows[0][1] == 0 and south.orders == 2  # the due case is PCA-N's
