@@ -87,7 +87,7 @@ def test_the_compiled_case_file_holds_every_document_summary_and_timeline(
     assert all(f"Case No. {case.case_number}" in page for page in text)
     cover = " ".join(text[:pages_of_cover(text)])
     for expected in (issued.number, order.number, issued.sha256, "Timeline",
-                     "Case PCA-S/2026/000001 opened from proposal", "Show-Cause Notice"):
+                     f"Case {case.case_number} opened from proposal", "Show-Cause Notice"):
         assert expected in cover, expected
     first_of_order = pages_of_cover(text) + issued.pages + 1
     assert f"Order-in-Original No. {order.number}" in text[first_of_order - 1]
