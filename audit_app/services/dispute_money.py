@@ -87,13 +87,12 @@ def parse_reduced(form: Mapping[str, Any], before: Mapping[str, Decimal],
 
 def change_demand(session: Session, case: AuditCase, before: Mapping[str, Decimal],
                   after: Mapping[str, Decimal], *, kind: str, reference: str,
-                  entry_date: dt.date, actor_id: int | None, note: str, clock: Clock) -> None:
-    """Post the change from `before` to `after` (lower only): out of demanded, into remitted."""
-    cut = {levy: before.get(levy, ZERO) - after.get(levy, ZERO) for levy in ledger.LEVIES}
-    if not any(cut.values()):
+                  entry_date: dt.date, actor: User | None, note: str, clock: Clock) -> None:
+    """The demand becomes `after` through the recovery service: the cut is posted out of
+    demanded and into remitted, stays above what is left are released, and a recovery with
+    nothing left to recover closes."""
+    if all(before.get(levy, ZERO) == after.get(levy, ZERO) for levy in ledger.LEVIES):
         return
-    actor = session.get(User, actor_id) if actor_id else None
-    common = dict(on=entry_date, kind=kind, actor=actor, clock=clock, reference=reference,
-                  note=note)
-    ledger.post(session, case.id, "demanded", {k: -v for k, v in cut.items()}, **common)
-    ledger.post(session, case.id, "remitted", cut, **common)
+    from . import recovery
+    recovery.change_demand(session, case, as_sum(after), reason=note, reference=reference,
+                           actor=actor, clock=clock, on=entry_date, kind=kind)

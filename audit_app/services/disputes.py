@@ -156,12 +156,9 @@ def opening(session: Session, case: AuditCase) -> Opening | None:
 
 def original_order(session: Session, case: AuditCase) -> Order | None:
     """The case's latest order-in-original with a demand (adjudication's)."""
-    try:
-        from . import adjudication  # the adjudication service owns its orders
-    except ImportError:  # not on this installation yet: no order to appeal against
-        return None
+    from . import adjudication  # the adjudication service owns its orders
     order = adjudication.latest_order(session, case)
-    if order is None or getattr(order, "outcome", "adjudged") == "dropped":
+    if order is None or order.outcome != "adjudged":
         return None
     return Order(order.number, order.order_date)
 
@@ -501,8 +498,9 @@ def _record_decision(session: Session, case: AuditCase, dispute: Dispute, outcom
     dispute.demand_before, dispute.demand_before_pkr = money.as_json(before), money.total(before)
     dispute.demand_after, dispute.demand_after_pkr = money.as_json(after), money.total(after)
     reference = order_number or f"{dispute.forum.upper()}-{dispute.id}"
+    actor = session.get(User, actor_id) if actor_id else None
     money.change_demand(session, case, before, after, kind=f"{dispute.forum}_{outcome}",
-                        reference=reference, entry_date=decided_on, actor_id=actor_id, clock=clock,
+                        reference=reference, entry_date=decided_on, actor=actor, clock=clock,
                         note=f"{dispute.forum_label}: {dispute.outcome_label}")
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
                           kind="dispute_decided", element_id=dispute.forum,
@@ -559,6 +557,38 @@ def extend_limit(session: Session, dispute: Dispute, form: Mapping[str, Any], *,
     return dispute
 
 
+# --- stays ----------------------------------------------------------------------------------
+
+def record_stay(session: Session, dispute: Dispute, form: Mapping[str, Any], *, actor: User,
+                clock: Clock) -> Any:
+    """A stay of recovery granted by the forum hearing `dispute`, recorded through recovery
+    (the stayed amount leaves what is recoverable until the stay is lifted)."""
+    _require_officer(actor)
+    if not dispute.pending:
+        raise Conflict("This matter is decided: a stay is granted while it is pending.")
+    errors: dict[str, str] = {}
+    granted_on = task_forms.parse_date(form, "granted_on", errors)
+    amount = task_forms.parse_amount(form, "amount", errors, default=None)
+    until = None
+    if form.get("until"):
+        until = task_forms.parse_date(form, "until", errors)
+    reference = str(form.get("order_ref") or "").strip()
+    if not reference:
+        errors["order_ref"] = "the forum's order number is required"
+    task_forms.raise_if(errors, "Stay not recorded.")
+    case = session.get(AuditCase, dispute.case_id)
+    from . import recovery
+    stay = recovery.record_stay(session, case, forum=dispute.forum, granted_on=granted_on,
+                                reference=reference, actor=actor, clock=clock, amount=amount,
+                                until=until)
+    session.add(CaseEvent(case_id=dispute.case_id, at=clock.now(), actor_id=actor.id,
+                          kind="dispute_stay", element_id=dispute.forum,
+                          summary=f"{dispute.forum_label}: recovery of {_rs(amount)} stayed "
+                          f"({reference})", data={"dispute_id": dispute.id}))
+    session.flush()
+    return stay
+
+
 # --- hand-offs ----------------------------------------------------------------------------
 
 @handoffs.on("remanded_to_adjudication")
@@ -598,6 +628,10 @@ def _pending(session: Session, case: AuditCase, forum: str) -> Dispute:
 
 
 def _assignee(session: Session, case: AuditCase, element: str) -> int | None:
+    """Who records the step: the user completing the task, else the task's assignee."""
+    acting = task_forms.actor()
+    if acting is not None:
+        return acting.id
     return session.scalar(select(OpenTask.assignee_id).where(
         OpenTask.case_id == case.id, OpenTask.element_id == element))
 

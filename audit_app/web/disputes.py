@@ -193,3 +193,12 @@ def extend(dispute_id: int):  # type: ignore[no-untyped-def]
         disputes.extend_limit(session, dispute, typed, actor=current_user, clock=clock())
         return f"Decision limit extended to {dispute.decision_due_on:%d %b %Y}."
     return _act(dispute_id, "extension", action)
+
+
+@bp.post("/disputes/<int:dispute_id>/stay")
+@permission_required("disputes.record")
+def stay(dispute_id: int):  # type: ignore[no-untyped-def]
+    def action(session, dispute, typed):  # type: ignore[no-untyped-def]
+        disputes.record_stay(session, dispute, typed, actor=current_user, clock=clock())
+        return f"{dispute.forum_label}: stay of recovery recorded."
+    return _act(dispute_id, "stay", action)

@@ -141,3 +141,13 @@ def test_case_partial_and_task_forms_render(app: Flask, dworld: DisputeWorld) ->
                                task=task, form={}, errors={}, can_work=True, action="/tasks/x")
         assert "Customs Appellate Tribunal" in html and 'value="accepted"' in html
     assert DEMAND_TOTAL == dworld.demand_total(case)
+
+
+def test_a_stay_needs_a_running_recovery(officer: FlaskClient, dworld: DisputeWorld) -> None:
+    case = dworld.ordered_case()  # demand posted directly: no recovery process runs
+    dispute = dworld.file(case, "collector_appeals", plus(1))
+    page = officer.post(f"/disputes/{dispute.id}/stay", data={
+        "amount": "1000", "granted_on": plus(1).isoformat(), "order_ref": "STAY-9"})
+    assert page.status_code == 422 and b"no demand is being recovered" in page.data
+    missing = officer.post(f"/disputes/{dispute.id}/stay", data={"granted_on": "x"})
+    assert missing.status_code == 422 and b"the forum&#39;s order number is required" in missing.data
