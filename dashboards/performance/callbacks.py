@@ -16,7 +16,8 @@ from ..filters import Filters
 from ..tables import to_html
 from . import queries
 from .layout import GRAPHS, SLUG, TABLES
-from .tables import directorates_table, officers_table, stages_table, time_limits_table
+from .tables import (appeals_table, directorates_table, officers_table, stages_table,
+                     time_limits_table)
 
 OUTPUTS = [
     *(Output(f"perf-{k}-value", "children") for k in
@@ -26,7 +27,7 @@ OUTPUTS = [
     Output("perf-timebar-value", "children"), Output("perf-timelimits", "children"),
     Output("perf-monthly", "figure"), Output("perf-directorates", "figure"),
     Output("perf-officers", "figure"), Output("perf-stages", "children"),
-    Output("perf-officers-table", "children"),
+    Output("perf-officers-table", "children"), Output("perf-appeals", "children"),
 ]
 
 
@@ -93,6 +94,7 @@ def update(*values: Any) -> list[Any]:
         monthly_figure(monthly), directorates_figure(directorates), officers_figure(officers),
         to_html(stages_table(stages)),
         to_html(officers_table(officers), lambda r: drill_href(SLUG, "perf-officers", r["_drill"], f)),
+        to_html(appeals_table(queries.appeal_outcomes(session, f))),
         *export_hrefs(SLUG, TABLES, f),
     ]
 

@@ -6,7 +6,7 @@ from dash import html
 from ..components import block, layout_viewer, filter_bar, graph, kpi, navigation
 
 SLUG = "performance"
-TABLES = ["stages", "officers", "directorates"]
+TABLES = ["stages", "officers", "directorates", "appeals"]
 GRAPHS = ["perf-monthly", "perf-directorates", "perf-officers"]
 
 
@@ -36,6 +36,8 @@ def layout() -> html.Div:
                   hint="Adjudications without an order whose 120-day limit (150 with the "
                        "extension) ends within 30, 60 or 90 days from today."),
         ]),
+        block("Appeal outcomes by forum", html.Div(id="perf-appeals"), table="appeals", slug=SLUG,
+              hint="Decisions made in the period by ADR committees and appellate forums."),
         html.Div(className="grid2", children=[
             block("Workload and results per officer", html.Div(id="perf-officers-table"),
                   table="officers", slug=SLUG),

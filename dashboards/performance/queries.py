@@ -286,3 +286,24 @@ def time_limits(session: Session, f: Filters, today: dt.date | None = None) -> A
     today = today or local_date(dt.datetime.now(dt.timezone.utc))
     on = min(today, f.window.end)
     return time_limit_risk(session, on, f.window.start, f.case_conditions())
+
+
+def appeal_outcomes(session: Session, f: Filters) -> list[dict[str, Any]]:
+    """Decisions of each forum (ADR, Collector (Appeals), Tribunal, High Court) made in the
+    period, by outcome, for the cases that match the filters."""
+    from audit_app.models.dispute import FORUM_LABELS, OUTCOME_LABELS, Dispute
+    rows = session.execute(
+        select(Dispute.forum, Dispute.outcome, func.count())
+        .where(Dispute.decided_on >= f.window.start, Dispute.decided_on <= f.window.end,
+               Dispute.outcome.is_not(None),
+               Dispute.case_id.in_(select(AuditCase.id).where(*f.case_conditions())))
+        .group_by(Dispute.forum, Dispute.outcome))
+    out: dict[str, dict[str, Any]] = {}
+    for forum, outcome, n in rows:
+        row = out.setdefault(forum, {"forum": FORUM_LABELS.get(forum, forum), "decided": 0})
+        row[outcome] = int(n)
+        row["decided"] += int(n)
+    order = list(FORUM_LABELS)
+    labels = OUTCOME_LABELS
+    return [dict(r, _labels=labels) for _, r in sorted(out.items(), key=lambda kv: order.index(kv[0])
+                                                        if kv[0] in order else 99)]

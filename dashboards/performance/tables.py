@@ -44,6 +44,16 @@ def time_limits_table(risk) -> Table:  # type: ignore[no-untyped-def]
          for days, n, amount in risk.windows])
 
 
+def appeals_table(rows: list[dict]) -> Table:  # type: ignore[type-arg]
+    from audit_app.models.dispute import OUTCOME_LABELS
+    outcomes = [k for k in OUTCOME_LABELS if any(k in r for r in rows)] or [
+        "upheld", "reduced", "set_aside", "remanded"]
+    return Table("appeals", "Appeal outcomes by forum", [
+        Column("forum", "Forum"), Column("decided", "Decided", "int"),
+        *(Column(k, OUTCOME_LABELS.get(k, k), "int") for k in outcomes)],
+        [{k: v for k, v in r.items() if k != "_labels"} for r in rows])
+
+
 def build(session: Session, f: Filters, name: str) -> Table:
     if name == "stages":
         return stages_table(queries.stage_days(session, f))
@@ -56,4 +66,5 @@ TABLES = {
     "stages": lambda s, f: build(s, f, "stages"),
     "officers": lambda s, f: build(s, f, "officers"),
     "directorates": lambda s, f: build(s, f, "directorates"),
+    "appeals": lambda s, f: appeals_table(queries.appeal_outcomes(s, f)),
 }

@@ -21,7 +21,7 @@ from tests.dashboards.data import Cases3, as_user, cases3, user, world  # noqa: 
 OUT = {name: i for i, name in enumerate(
     ["started", "completed", "closed", "hit", "conversion", "detected", "hit_note", "intime",
      "intime_note", "timebar", "timelimits", "monthly",
-     "directorates", "officers", "stages", "officers_table"])}
+     "directorates", "officers", "stages", "officers_table", "appeals"])}
 
 
 def _observed(session, case) -> object:  # type: ignore[no-untyped-def]
@@ -187,3 +187,35 @@ def test_time_limits_orders_in_time_and_cases_at_risk(app: Flask, cases3: Cases3
     assert risk.windows == [(30, 1, Decimal(3000)), (60, 1, Decimal(3000)), (90, 1, Decimal(3000))]
     south = queries.time_limits(s, Filters.build(Viewer(0, "sup", "PCA-S"), "2026"), today=d(2026, 7, 1))
     assert south.windows[0][1] == 0 and south.orders == 2  # the due case is PCA-N's
+
+
+def test_appeal_outcomes_by_forum(app: Flask, cases3: Cases3, make_user) -> None:  # noqa: F811
+    import datetime as dt
+
+    from audit_app.models.dispute import Dispute
+    s = cases3.world.session
+
+    def filing(case: AuditCase, forum: str, outcome: str | None, decided: dt.date | None) -> Dispute:
+        return Dispute(case_id=case.id, forum=forum, order_appealed="OIO/1",
+                       order_appealed_on=dt.date(2026, 3, 1), original_order="OIO/1",
+                       filed_on=dt.date(2026, 3, 20), grounds="x", amount_disputed_pkr=Decimal(1),
+                       demand_before={}, demand_before_pkr=Decimal(1), outcome=outcome,
+                       decided_on=decided)
+    s.add_all([filing(cases3.hit, "collector_appeals", "reduced", dt.date(2026, 5, 1)),
+               filing(cases3.hit, "tribunal", "upheld", dt.date(2026, 9, 1)),
+               filing(cases3.north, "collector_appeals", "set_aside", dt.date(2026, 6, 1)),
+               filing(cases3.clean, "collector_appeals", None, None)])
+    s.commit()
+    from dashboards.performance import queries
+    rows = queries.appeal_outcomes(s, Filters.build(Viewer(0, "boss", None), "2026"))
+    assert [(r["forum"][:9], r["decided"]) for r in rows] == [("Collector", 2), ("Customs A", 1)]
+    assert rows[0]["reduced"] == 1 and rows[0]["set_aside"] == 1 and rows[1]["upheld"] == 1
+    south = queries.appeal_outcomes(s, Filters.build(Viewer(0, "sup", "PCA-S"), "2026-Q2"))
+    assert [(r["decided"], r.get("reduced")) for r in south] == [(1, 1)]
+    make_user(Role.MANAGEMENT, username="boss")
+    ctx = as_user(app, user(cases3.world, "boss"))
+    try:
+        html = str(callbacks.update("2026", None, None, None, None)[OUT["appeals"]])
+    finally:
+        ctx.pop()
+    assert "Collector (Appeals) (s.193)" in html and "Reduced" in html
