@@ -502,6 +502,8 @@ def _record_decision(session: Session, case: AuditCase, dispute: Dispute, outcom
     money.change_demand(session, case, before, after, kind=f"{dispute.forum}_{outcome}",
                         reference=reference, entry_date=decided_on, actor=actor, clock=clock,
                         note=f"{dispute.forum_label}: {dispute.outcome_label}")
+    if dispute.forum != "adr" and actor is not None:
+        _issue_order_in_appeal(session, case, dispute, before, after, actor, clock)
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
                           kind="dispute_decided", element_id=dispute.forum,
                           summary=f"{dispute.forum_label}: {dispute.outcome_label.lower()} on "
@@ -511,6 +513,24 @@ def _record_decision(session: Session, case: AuditCase, dispute: Dispute, outcom
                                 "demand_before": str(money.total(before)),
                                 "demand_after": str(money.total(after))}))
     session.flush()
+
+
+def _issue_order_in_appeal(session: Session, case: AuditCase, dispute: Dispute,
+                           before: dict[str, Decimal], after: dict[str, Decimal], actor: User,
+                           clock: Clock) -> None:
+    """The order-in-appeal record (docs' series OIA), numbered, stored as PDF, never changed."""
+    from . import documents
+    doc = documents.issue(session, case, "order_in_appeal", {
+        "forum": dispute.forum_label, "appeal_number": dispute.appeal_number or f"D-{dispute.id}",
+        "appellant": documents.party_importer(case),
+        "order_appealed": {"number": dispute.order_appealed, "date": dispute.order_appealed_on},
+        "filed_on": dispute.filed_on, "hearing_dates": [], "decision_date": dispute.decided_on,
+        "outcome": dispute.outcome, "demand_before": money.as_sum(before),
+        "demand_after": money.as_sum(after), "reasons": dispute.decision_reasons,
+        "further_appeal_clause": documents.appeal_clause("order_in_appeal",
+                                                         forum=dispute.forum_label)},
+        actor=actor, clock=clock)
+    dispute.document_id = doc.id
 
 
 # --- extension of the decision limit ------------------------------------------------------

@@ -69,6 +69,10 @@ def test_an_appeal_against_a_real_order_with_a_stay_and_a_reduction(court: Court
     where = recovery.position(court.session, case.id)
     assert (where.demanded, where.remitted) == (D(90_000), D(85_000))
     assert appeal.demand_after_pkr == D(90_000) and appeal.decided_by_id == officer.id
+    from audit_app.services import documents
+    record = documents.current(court.session, case, "order_in_appeal")
+    assert record is not None and record.id == appeal.document_id
+    assert record.number.startswith("OIA/")
     disputes.accept(court.session, case, actor=officer, clock=court.w.clock)
     court.session.commit()
     running = [d.process_id for d in runtime.diagrams(court.session, case.id)
