@@ -58,6 +58,10 @@ FORBIDDEN_NODES: tuple[type[ast.AST], ...] = (
     ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.With, ast.AsyncWith, ast.AsyncFor,
     ast.Await, ast.Yield, ast.YieldFrom, ast.Try, ast.Raise, ast.Delete, ast.While,
     ast.NamedExpr,
+    # `match x: case str(__class__=c, format=f)` reads any attribute, dunders included, without
+    # an ast.Attribute node (and str.format then walks into module globals): no match at all.
+    ast.Match,
+    *(getattr(ast, name) for name in ("TryStar", "TypeAlias") if hasattr(ast, name)),
 )
 
 
