@@ -25,7 +25,7 @@ run: install
 	$(BIN)/pca demo seed --if-empty
 	$(BIN)/pca demo logins
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'audit_app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) 'audit_app.wsgi:app'
 
 test: install
 	@bash scripts/ensure-test-tools
