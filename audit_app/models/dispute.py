@@ -17,6 +17,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, Money, utcnow
+from .audit_log import Audited
 
 FORUM_LABELS = {
     "adr": "Alternative Dispute Resolution Committee (s.195C)",
@@ -32,7 +33,7 @@ OUTCOME_LABELS = {"upheld": "Upheld", "reduced": "Reduced", "set_aside": "Set as
                   "rejected": "Rejected", "lapsed": "Lapsed (no decision within the limit)"}
 
 
-class Dispute(Base):
+class Dispute(Audited, Base):
     __tablename__ = "disputes"
     __table_args__ = (Index("ix_disputes_case_id_filed_on", "case_id", "filed_on"),
                       Index("ix_disputes_outcome_decision_due_on", "outcome", "decision_due_on"))

@@ -22,6 +22,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
+from .audit_log import Audited
 
 # Kind -> series prefix of its number (SCN/PCA-S/2026/000123).
 DOCUMENT_KINDS: dict[str, str] = {
@@ -39,7 +40,7 @@ class DocumentImmutable(RuntimeError):
     """Raised when code tries to change or delete an issued document through the ORM."""
 
 
-class IssuedDocument(Base):
+class IssuedDocument(Audited, Base):
     __tablename__ = "issued_documents"
     __table_args__ = (
         UniqueConstraint("number", "version"),
@@ -76,7 +77,7 @@ class IssuedDocument(Base):
         return self.number.replace("/", "-") + suffix + ".pdf"
 
 
-class DocumentSeries(Base):
+class DocumentSeries(Audited, Base):
     """The counter of one series; its row is locked while a number is taken from it."""
 
     __tablename__ = "document_series"
