@@ -15,6 +15,7 @@ from workflows.clock import Clock, local_date
 from workflows.deadlines import days_for
 
 from . import adjudication as svc
+from . import adjudication_documents as legal
 from . import adjudication_clock as statutory
 from . import ledger, task_forms
 from ..errors import ValidationFailed
@@ -85,6 +86,7 @@ def _frame(session: Session, case: AuditCase, form: Mapping[str, Any],
     adj.limitation_section, adj.limitation_ends = section, add_years(relevant, years)
     adj.cr_date, adj.stage = today, "framed"
     adj.framed_by_id = actor.id if actor else case.auditor_id
+    legal.contravention_report(session, case, adj, actor=actor, clock=clock)
     _event(session, adj, clock, "contravention_framed",
            f"Contravention report {adj.cr_number} framed: s.{section}, limitation ends "
            f"{adj.limitation_ends:%d %b %Y}",
@@ -190,6 +192,8 @@ def _issue(session: Session, case: AuditCase, form: Mapping[str, Any],
     if scn_date and max(scn_date, today) > adj.limitation_ends:
         errors["scn_date"] = (f"time-barred: {limit_text}; a show-cause notice cannot be issued. "
                               "Record the case as time-barred instead.")
+    elif scn_date and scn_date != today:
+        errors["scn_date"] = "a notice is dated the day it is issued (today)"
     reply_due = (parse_date(form, "reply_due_date", errors) if form.get("reply_due_date")
                  else None)
     raise_if(errors, "Show-cause notice not issued.")
@@ -203,7 +207,7 @@ def _issue(session: Session, case: AuditCase, form: Mapping[str, Any],
     actor = _actor()
     scn.issued_on, scn.reply_due_date = scn_date, reply_due
     scn.issued_by_id = actor.id if actor else adj.officer_id
-    scn.number = scn.number or f"SCN/{case.adjudication_office or 'ADJ'}/{scn_date.year}/{adj.id:06d}"
+    legal.show_cause_notice(session, case, adj, scn, actor=actor, clock=clock)
     adj.stage = "scn_issued"
     statutory.start(session, adj, scn_date, key="adjudication.order_days")
     ledger.adjust_to(session, case.id, "contravened", adj.contravened(), on=scn_date,
@@ -379,8 +383,7 @@ def _order(session: Session, case: AuditCase, form: Mapping[str, Any],
     if outcome == "adjudged":
         window = order_date + dt.timedelta(
             days=days_for(session, "adjudication.appeal_window_days", order_date))
-    number = f"OIO/{case.adjudication_office or 'ADJ'}/{order_date.year}/{adj.id:06d}"
-    order = OrderInOriginal(adjudication_id=adj.id, number=number, order_date=order_date,
+    order = OrderInOriginal(adjudication_id=adj.id, number="", order_date=order_date,
                             outcome=outcome, penalty_pkr=penalty, fine_pkr=fine,
                             total_pkr=sum(levies.values(), Decimal(0)) + penalty + fine,
                             reasons=reasons, appeal_window_ends=window,
@@ -389,6 +392,11 @@ def _order(session: Session, case: AuditCase, form: Mapping[str, Any],
                             **{f"adjudged_{levy}_pkr": levies[levy] for levy in LEVIES})
     session.add(order)
     adj.order = order
+    if outcome == "time_barred":  # no order is passed: the case is recorded as time-barred
+        order.number = f"TB/{adj.cr_number}"[:60]
+    else:
+        legal.order_in_original(session, case, adj, scn, order, actor=actor, clock=clock)
+    number = order.number
     # The adjudged balance is the order standing: a later order (after a remand) replaces it,
     # and an order that drops the case (or finds it time-barred) leaves nothing adjudged.
     ledger.adjust_to(session, case.id, "adjudged",

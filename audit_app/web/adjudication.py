@@ -161,7 +161,8 @@ def _issue(session: Session, case: AuditCase, task: OpenTask) -> dict[str, Any]:
     limit = ctx["adj"].limitation_ends
     ctx["limitation_days_left"] = (limit - today).days if limit else None
     ctx["order_days"] = days_for(session, "adjudication.order_days", today)
-    ctx["defaults"] = {"scn_date": str(today), "reply_due_date": str(reply)}
+    ctx["scn_day"] = today
+    ctx["defaults"] = {"reply_due_date": str(reply)}
     return ctx
 
 
