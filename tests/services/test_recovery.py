@@ -434,3 +434,17 @@ def test_recovery_tasks_belong_to_the_recovery_office(rworld: RecoveryWorld) -> 
     assert rworld.session.scalars(select(EnforcementAction)).all() == []
     assert rworld.session.scalars(select(OpenTask.element_id).where(
         OpenTask.case_id == case.id, OpenTask.lane == "recovery_officer")).all() == ["await_payment"]
+
+
+def test_the_demand_notice_is_an_issued_document(rworld: RecoveryWorld) -> None:
+    from audit_app.services import documents
+    case = rworld.order_stands()
+    rworld.notice(case)
+    doc = documents.current(rworld.session, case, "demand_notice")
+    demand = recovery.current_demand(rworld.session, case.id)
+    assert doc is not None and (demand.notice_number, demand.document_id) == (doc.number, doc.id)
+    assert doc.number.startswith(f"DN/{OFFICE}/2026/")
+    text = " ".join(documents.text_of(rworld.session, doc).split())
+    assert case.case_number in text and ORDER_REF in text
+    assert "Pay by 4 February 2026" in text
+    assert "Outstanding and payable now Rs 123,000.00" in text
