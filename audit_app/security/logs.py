@@ -54,8 +54,14 @@ def configure_logging(app: Flask) -> None:
     """One handler on the root logger (JSON or plain text, PCA_LOG_FORMAT), set once per
     process; later apps (tests build many) only adjust the level."""
     root = logging.getLogger()
-    root.setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
+    level = str(app.config.get("LOG_LEVEL") or "INFO").upper()
+    root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # SpiffWorkflow logs every task state change at INFO (several per step), with the task's
+    # data (amounts, names) whenever its logger's own level is below INFO: a cost on every
+    # workflow step and case data in the log. Kept for PCA_LOG_LEVEL=DEBUG only.
+    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     if any(getattr(h, "_pca", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
