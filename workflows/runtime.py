@@ -53,31 +53,56 @@ def start(session: Session, case: AuditCase, *, clock: Clock, actor_id: int | No
     """A new instance on the current spec of `process_id`, run to its first user task.
     A process already running on the case is not started twice (a hand-off replayed, two
     officers at once): `Conflict`."""
+    return start_many(session, [(case, data)], clock=clock, actor_id=actor_id,
+                      process_id=process_id)[0]
+
+
+def start_many(session: Session, cases: list[tuple[AuditCase, dict[str, Any] | None]], *,
+               clock: Clock, actor_id: int | None,
+               process_id: str = PROCESS_ID) -> list[Loaded]:
+    """`start` for many cases at once (case, its process data): each process is built and run
+    by SpiffWorkflow exactly as `start` does, but the rows (instances, timeline events, open
+    tasks, timers) are written in a few set-based flushes instead of a handful of round trips
+    per case. `Conflict` if the process already runs on any of them (nothing is started)."""
+    if not cases:
+        return []
     session.flush()
-    running = session.scalar(select(WorkflowInstance.id).where(
-        WorkflowInstance.case_id == case.id, WorkflowInstance.process_id == process_id,
-        WorkflowInstance.status == "running"))
-    if running is not None:
-        raise Conflict(f"Process {process_id} is already running on case {case.case_number}.")
+    ids = [case.id for case, _ in cases]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(f"A case is listed twice to start process {process_id}.")
+    running: list[int] = []
+    for chunk in range(0, len(ids), 500):
+        running += session.scalars(select(WorkflowInstance.case_id).where(
+            WorkflowInstance.case_id.in_(ids[chunk:chunk + 500]),
+            WorkflowInstance.process_id == process_id,
+            WorkflowInstance.status == "running")).all()
+    if running:
+        numbers = sorted(case.case_number for case, _ in cases if case.id in set(running))
+        raise Conflict(f"Process {process_id} is already running on case "
+                       f"{', '.join(numbers[:5])}{' and others' if len(numbers) > 5 else ''}.")
     spec = library().current(process_id)
-    workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=ENGINE)
-    workflow.data.update(_checked_data(data or {}))
-    for first in workflow.get_tasks(state=TaskState.READY):
-        first.data.update(data or {})  # task data, so the first gateways can read it
-    _run_engine(workflow)
-    instance = WorkflowInstance(case_id=case.id, process_id=process_id, spec_hash=spec.spec_hash,
-                                state="", state_format=serializer.STATE_FORMAT,
-                                created_at=clock.now(), updated_at=clock.now())
-    session.add(instance)
-    loaded = Loaded(case, instance, workflow, spec)
-    session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
-                          kind="process_started", element_id=process_id,
-                          summary=f"Process {process_id} started "
-                          f"(version {spec.spec_hash[:12]})"))
-    if case.closed_at is not None:  # a case is closed while none of its processes runs
-        case.closed_at = None
-    _save(session, loaded, clock)
-    return loaded
+    now = clock.now()
+    started = []
+    for case, data in cases:
+        workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=ENGINE)
+        workflow.data.update(_checked_data(data or {}))
+        for first in workflow.get_tasks(state=TaskState.READY):
+            first.data.update(data or {})  # task data, so the first gateways can read it
+        _run_engine(workflow)
+        instance = WorkflowInstance(case_id=case.id, process_id=process_id,
+                                    spec_hash=spec.spec_hash, state="",
+                                    state_format=serializer.STATE_FORMAT,
+                                    created_at=now, updated_at=now)
+        session.add(instance)
+        session.add(CaseEvent(case_id=case.id, at=now, actor_id=actor_id,
+                              kind="process_started", element_id=process_id,
+                              summary=f"Process {process_id} started "
+                              f"(version {spec.spec_hash[:12]})"))
+        if case.closed_at is not None:  # a case is closed while none of its processes runs
+            case.closed_at = None
+        started.append(Loaded(case, instance, workflow, spec))
+    _save_all(session, started, clock)
+    return started
 
 
 def load(session: Session, case_id: int, *, process_id: str | None = None) -> Loaded:
@@ -356,63 +381,107 @@ def _refusal_in(exc: BaseException) -> ScriptRefused | None:
 
 
 def _save(session: Session, loaded: Loaded, clock: Clock) -> None:
-    instance, workflow = loaded.instance, loaded.workflow
-    ended_now = workflow.is_completed() and instance.status != "completed"
-    instance.state = serializer.dumps(workflow)
-    instance.state_format = serializer.STATE_FORMAT
-    instance.updated_at = clock.now()
-    instance.status = "completed" if workflow.is_completed() else "running"
+    _save_all(session, [loaded], clock)
+
+
+def _save_all(session: Session, loadeds: list[Loaded], clock: Clock) -> None:
+    """Write the instances (the compare-and-swap flush), then their projections in one more
+    flush; end the processes that ended; run the step listeners.
+
+    Two flushes, whatever the number of instances and tasks: the state update goes first and
+    alone, so a stale writer fails on its first write (before touching any task row), and the
+    projection changes are queued with autoflush off so a query in between (the deadline
+    rule) does not flush them piecemeal."""
+    ended_now, fresh = set(), set()
+    for loaded in loadeds:
+        instance, workflow = loaded.instance, loaded.workflow
+        if workflow.is_completed() and instance.status != "completed":
+            ended_now.add(id(loaded))
+        if instance.id is None:
+            fresh.add(id(loaded))
+        instance.state = serializer.dumps(workflow)
+        instance.state_format = serializer.STATE_FORMAT
+        instance.updated_at = clock.now()
+        instance.status = "completed" if workflow.is_completed() else "running"
     try:
         session.flush()  # UPDATE ... WHERE version = <read>: the compare-and-swap
     except StaleDataError:
         raise Conflict("Someone else moved this case on at the same time; reload and try "
                        "again.") from None
-    _sync_open_tasks(session, loaded, clock)
-    if ended_now:
-        _close_process(session, loaded, clock)
+    with session.no_autoflush:
+        _sync_open_tasks(session, [lo for lo in loadeds if id(lo) not in fresh],
+                         [lo for lo in loadeds if id(lo) in fresh], clock)
+    for loaded in loadeds:
+        if id(loaded) in ended_now:
+            _close_process(session, loaded, clock)
     session.flush()
     handoffs.load_modules()
-    for listener in STEP_LISTENERS.get(instance.process_id, []):
-        listener(session, loaded, clock)
+    for loaded in loadeds:
+        for listener in STEP_LISTENERS.get(loaded.instance.process_id, []):
+            listener(session, loaded, clock)
 
 
-def _sync_open_tasks(session: Session, loaded: Loaded, clock: Clock) -> None:
-    instance, case = loaded.instance, loaded.case
-    ready = {str(t.id): t for t in loaded.workflow.get_tasks(state=TaskState.READY, manual=True)}
-    existing = {o.task_id: o for o in session.scalars(
-        select(OpenTask).where(OpenTask.instance_id == instance.id))}
-    gone = [tid for tid in existing if tid not in ready]
-    for tid in gone:
-        session.delete(existing[tid])
-    if gone:
-        session.execute(delete(WorkflowTimer).where(
-            WorkflowTimer.instance_id == instance.id, WorkflowTimer.task_id.in_(gone),
-            WorkflowTimer.fired_at.is_(None)))
+def _sync_open_tasks(session: Session, stored: list[Loaded], fresh: list[Loaded],
+                     clock: Clock) -> None:
+    """Rewrite the open-task and timer rows of the instances: rows of tasks no longer READY
+    go (with their timers not yet fired), READY tasks without a row get one. `fresh`
+    instances were just inserted and have no rows yet (no query for them). Runs with
+    autoflush off: the changes go out in the caller's next flush."""
+    existing: dict[int, dict[str, OpenTask]] = {lo.instance.id: {} for lo in stored}
+    with_timers: dict[int, set[str]] = {lo.instance.id: set() for lo in stored}
+    if stored:
+        # One query for the rows and whether each still has a timer to cancel.
+        pending_timer = exists().where(WorkflowTimer.instance_id == OpenTask.instance_id,
+                                       WorkflowTimer.task_id == OpenTask.task_id,
+                                       WorkflowTimer.fired_at.is_(None))
+        for row, has_timer in session.execute(
+                select(OpenTask, pending_timer.label("has_timer"))
+                .where(OpenTask.instance_id.in_(list(existing)))):
+            existing[row.instance_id][row.task_id] = row
+            if has_timer:
+                with_timers[row.instance_id].add(row.task_id)
     now = clock.now()
-    for tid, task in ready.items():
-        if tid in existing:
-            continue
-        spec = task.task_spec
-        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-        due_on = _due_on(session, task, props, now)
-        due_at = end_of_day_utc(due_on)
-        lane = spec.lane or Role.AUDITOR.value
-        # assignee "pool": any officer of the lane's office takes it (e.g. allocating a case).
-        assignee = None if props.get("assignee") == "pool" else lane_assignee(case, lane)
-        session.add(OpenTask(instance_id=instance.id, case_id=case.id, task_id=tid,
-                             element_id=spec.name, name=spec.bpmn_name or spec.name, lane=lane,
-                             directorate_code=lane_office(case, lane),
-                             assignee_id=assignee, opened_at=now,
-                             due_on=due_on, due_at=due_at))
-        signal = props.get("timer_signal")
-        session.add(WorkflowTimer(instance_id=instance.id, task_id=tid,
-                                  element_id=signal or spec.name,
-                                  kind="timer" if signal else "escalation", due_at=due_at))
+    days: dict[tuple[str, dt.date], int] = {}
+    for loaded in [*stored, *fresh]:
+        instance, case = loaded.instance, loaded.case
+        ready = {str(t.id): t
+                 for t in loaded.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        rows = existing.get(instance.id, {})
+        gone = [tid for tid in rows if tid not in ready]
+        for tid in gone:
+            session.delete(rows[tid])
+        cancel = [tid for tid in gone if tid in with_timers.get(instance.id, ())]
+        if cancel:
+            # Conditional, as a statement: a timer a worker fired meanwhile keeps its record.
+            session.execute(delete(WorkflowTimer).where(
+                WorkflowTimer.instance_id == instance.id, WorkflowTimer.task_id.in_(cancel),
+                WorkflowTimer.fired_at.is_(None)))
+        for tid, task in ready.items():
+            if tid in rows:
+                continue
+            spec = task.task_spec
+            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            due_on = _due_on(session, task, props, now, days)
+            due_at = end_of_day_utc(due_on)
+            lane = spec.lane or Role.AUDITOR.value
+            # assignee "pool": any officer of the lane's office takes it (e.g. allocating).
+            assignee = None if props.get("assignee") == "pool" else lane_assignee(case, lane)
+            session.add(OpenTask(instance_id=instance.id, case_id=case.id, task_id=tid,
+                                 element_id=spec.name, name=spec.bpmn_name or spec.name,
+                                 lane=lane, directorate_code=lane_office(case, lane),
+                                 assignee_id=assignee, opened_at=now,
+                                 due_on=due_on, due_at=due_at))
+            signal = props.get("timer_signal")
+            session.add(WorkflowTimer(instance_id=instance.id, task_id=tid,
+                                      element_id=signal or spec.name,
+                                      kind="timer" if signal else "escalation", due_at=due_at))
 
 
-def _due_on(session: Session, task: Any, props: dict[str, str], now: dt.datetime) -> dt.date:
+def _due_on(session: Session, task: Any, props: dict[str, str], now: dt.datetime,
+            days: dict[tuple[str, dt.date], int] | None = None) -> dt.date:
     """A date the process data names (e.g. the reply date on the observation), else today in
-    Pakistan plus the days the deadline rule in force today allows."""
+    Pakistan plus the days the deadline rule in force today allows (`days`: the rules already
+    read in this step, by key and day)."""
     var = props.get("due_date_var")
     value = task.data.get(var) if var else None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -421,7 +490,11 @@ def _due_on(session: Session, task: Any, props: dict[str, str], now: dt.datetime
     key = props.get("sla_key")
     if not key:
         raise DomainError(f"User task {task.task_spec.name} has no sla_key property.")
-    return today + dt.timedelta(days=days_for(session, key, today))
+    if days is None:
+        days = {}
+    if (key, today) not in days:
+        days[(key, today)] = days_for(session, key, today)
+    return today + dt.timedelta(days=days[(key, today)])
 
 
 def _close_process(session: Session, loaded: Loaded, clock: Clock) -> None:
