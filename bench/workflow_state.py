@@ -105,6 +105,7 @@ def main() -> None:
     database_args(parser)
     args = parser.parse_args()
     world = World.create(chosen_url(args))
+    world.one_by_one = args.one_by_one
     try:
         world.add_people()
         result = {"database": world.kind, **drive(world, args.loops),

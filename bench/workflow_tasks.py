@@ -155,6 +155,7 @@ def main() -> None:
     database_args(parser)
     args = parser.parse_args()
     world = World.create(chosen_url(args))
+    world.one_by_one = args.one_by_one
     try:
         world.add_people()
         case_ids = world.add_cases(args.cases)

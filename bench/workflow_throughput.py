@@ -174,6 +174,7 @@ def main() -> None:
     if url == "sqlite":
         url = DEFAULT_PG  # the figure is for PostgreSQL (SQLite serialises writers)
     world = World.create(url)
+    world.one_by_one = args.one_by_one
     try:
         world.add_people()
         world.add_cases(args.cases)

@@ -6,8 +6,10 @@ prints how long each part of building the world took (JSON), then drops it. The 
 `workflow_*` scripts import `World` from here.
 
 The case rows (importers, declarations, items, cases, case items) are written with set-based
-inserts; each case's process is started with the real `workflows.runtime.start` (the same call
-`services.cases.open_case` makes), a few hundred per transaction.
+inserts; the processes are started with `workflows.runtime.start_many` (SpiffWorkflow runs each
+case's process as `runtime.start` does, the rows are written set-based), a few hundred per
+transaction; `--one-by-one` uses `runtime.start` for each (the call `services.cases.open_case`
+makes).
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from audit_app.auth.service import create_user, issue_api_token  # noqa: E402
 from audit_app.commands.database import upgrade  # noqa: E402
 from audit_app.db import get_session  # noqa: E402
 from audit_app.models import (AuditCase, CaseEvent, CaseItem, Declaration,  # noqa: E402
-                              DeclarationItem, Importer, Role, User)
+                              DeclarationItem, Importer, Role)
 from workflows import runtime  # noqa: E402
 from workflows.clock import FixedClock  # noqa: E402
 from workflows.deadlines import seed_defaults  # noqa: E402
@@ -56,6 +58,9 @@ def database_args(parser: argparse.ArgumentParser) -> None:
                              "PCA_DATABASE_URL when it is PostgreSQL, else a temporary SQLite file")
     parser.add_argument("--postgres", action="store_true",
                         help=f"shorthand for --database {DEFAULT_PG}")
+    parser.add_argument("--one-by-one", action="store_true",
+                        help="start each case's process with runtime.start instead of "
+                             "runtime.start_many")
 
 
 def chosen_url(args: argparse.Namespace) -> str:
@@ -79,6 +84,7 @@ class World:
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    one_by_one: bool = False  # start each process with runtime.start, not start_many
     _admin_url: str | None = None
     _name: str | None = None
 
@@ -171,14 +177,25 @@ class World:
             rows_s = time.perf_counter() - began
             started = time.perf_counter()
             for chunk in _chunks(case_ids, batch):
-                cases = session.scalars(select(AuditCase).where(AuditCase.id.in_(chunk))).all()
-                for case in cases:
-                    runtime.start(session, case, clock=self.clock, actor_id=case.supervisor_id,
-                                  data={"case_id": case.id, "short_levy_total": Decimal(0)})
+                cases = session.scalars(select(AuditCase).where(AuditCase.id.in_(chunk))
+                                        .order_by(AuditCase.id)).all()
+                if self.one_by_one:
+                    for case in cases:
+                        runtime.start(session, case, clock=self.clock,
+                                      actor_id=case.supervisor_id, data=_start_data(case))
+                else:  # one call per supervisor: the actor on each case's timeline
+                    by_actor: dict[int | None, list[Any]] = {}
+                    for case in cases:
+                        by_actor.setdefault(case.supervisor_id, []).append(case)
+                    for actor, group in by_actor.items():
+                        runtime.start_many(session, [(c, _start_data(c)) for c in group],
+                                           clock=self.clock, actor_id=actor)
                 session.commit()
                 session.expunge_all()
             start_s = time.perf_counter() - started
         self.timings.update({"cases": n, "case_rows_s": round(rows_s, 2),
+                             "start": "runtime.start each" if self.one_by_one
+                             else "runtime.start_many",
                              "process_starts_s": round(start_s, 2),
                              "process_start_ms_each": round(1000 * start_s / max(n, 1), 2)})
         return case_ids
@@ -242,6 +259,10 @@ class World:
         return case_ids
 
 
+def _start_data(case: Any) -> dict[str, Any]:
+    return {"case_id": case.id, "short_levy_total": Decimal(0)}
+
+
 def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -272,6 +293,7 @@ def main() -> None:
     database_args(parser)
     args = parser.parse_args()
     world = World.create(chosen_url(args))
+    world.one_by_one = args.one_by_one
     try:
         world.add_people()
         world.add_cases(args.cases)
