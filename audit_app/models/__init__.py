@@ -3,6 +3,7 @@ from .adjudication import (AdjudicatingOfficer, Adjudication, Hearing, OrderInOr
                            ShowCauseNotice)
 from .audit_log import Audited, AuditLogEntry, AuditLogHead
 from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
+from .case_facts import FACT_DIMENSIONS, CaseFact, CaseFactTag
 from .document import DOCUMENT_KINDS, DocumentImmutable, DocumentSeries, IssuedDocument
 from .dispute import Dispute
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
@@ -23,7 +24,7 @@ from .worker_heartbeat import WorkerHeartbeat
 __all__ = [
     "TARGET_MEASURES", "RevenueTarget", "SteeringReport",
     "AdjudicatingOfficer", "Adjudication", "Hearing", "OrderInOriginal", "ShowCauseNotice",
-    "CASE_STATUSES", "AuditCase", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
+    "CASE_STATUSES", "AuditCase", "FACT_DIMENSIONS", "CaseFact", "CaseFactTag", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
     "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "DOCUMENT_KINDS", "DocumentImmutable", "DocumentSeries", "IssuedDocument",
     "Dispute",
