@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..models import ImportBatch
+from ..services import case_facts
 from . import merge, staging
 from .problems import IntakeError, Problem
 
@@ -130,6 +131,8 @@ def import_declaration_records(session: Session, records: Iterable[Any], batch: 
         staging.index_stage(conn)
         _check_keys_across_rows(conn, collector, rejects, skip_invalid)
         counts = merge.merge(conn, batch.id, now, stager.count - rejects.rows_from_stage)
+        if counts.amended:  # a case's collectorate or chapter may have changed with its items
+            case_facts.refresh_for_batch(session, batch.id, now)
     except BaseException:
         # The caller rolls back, which also removes the temporary table; only end a COPY that
         # is still open so the connection can take the ROLLBACK.

@@ -20,7 +20,7 @@ from workflows import runtime
 from workflows.clock import Clock, local_date
 from workflows.deadlines import days_for
 
-from . import documents, ledger, task_forms
+from . import case_facts, documents, ledger, task_forms
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, Role, User,
                       UserRole)
@@ -57,6 +57,7 @@ def open_case(session: Session, proposal_id: int, actor: User, *, clock: Clock) 
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor.id, kind="case_opened",
                           summary=f"Case {case.case_number} opened from proposal {proposal.id}",
                           data={"proposal_id": proposal.id, "items": len(case.items)}))
+    case_facts.refresh(session, case.id)  # before the process starts: its steps may post
     runtime.start(session, case, clock=clock, actor_id=actor.id,
                   data={"case_id": case.id, "short_levy_total": Decimal(0)})
     return case

@@ -21,6 +21,7 @@ from workflows.clock import Clock
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import (AuditCase, CaseEvent, CaseItem, DeclarationItem, Finding, OpenTask,
                       PreferentialRate, TariffRate, User)
+from . import case_facts
 from .duty import LEVIES, LevyAmounts, Rates, apply_preference, compute_duties, short_levy
 
 _UNSET: Any = object()
@@ -100,6 +101,7 @@ def record_finding(session: Session, case_item_id: int, actor: User, facts: Corr
     session.add(finding)
     session.flush()
     _refresh_case_total(session, case)
+    case_facts.refresh(session, case.id)  # principal item and fraud kinds may have changed
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor.id,
                           kind="finding_recorded", element_id=EXAMINATION_ELEMENT,
                           summary=f"Finding on GD {item.declaration.gd_number} item "

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from workflows.clock import Clock, local_date
 
 from ..errors import Conflict, NotFound, ValidationFailed
+from . import case_facts
 from ..models import AuditCase, CaseEvent, User
 from ..models.ledger import (ACCOUNT_LABELS, ACCOUNTS, DUTY_LEVIES, LEVIES, LEVY_LABELS,
                              LedgerEntry)
@@ -94,6 +95,7 @@ def post(session: Session, case_id: int, account: str, amounts: Amounts, *, on: 
               "entry_date": on.isoformat(), "entry_ids": [r.id for r in rows],
               "amounts": {r.levy: str(r.amount_pkr) for r in rows}}))
     session.flush()
+    case_facts.ledger_posted(session, case_id, account, on, [r.amount_pkr for r in rows])
     return rows
 
 
@@ -194,6 +196,7 @@ def reverse(session: Session, entry_id: int, *, actor: User | None, reason: str,
                 f"({_signed_rupees(original.amount_pkr)} {original.levy}) reversed: {reason}",
         data={"entry_id": row.id, "reverses_id": original.id, "reason": reason}))
     session.flush()
+    case_facts.ledger_posted(session, row.case_id, row.account, on, [row.amount_pkr])
     return row
 
 
