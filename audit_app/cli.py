@@ -47,5 +47,7 @@ def init_app(app: Flask) -> None:
         pass
     from reports.steering.commands import report_cli
     groups.append(report_cli)
+    from dashboards.commands import dashboards_cli
+    groups.append(dashboards_cli)
     for group in groups:
         app.cli.add_command(group)
