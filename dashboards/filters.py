@@ -2,7 +2,8 @@
 chapter, parsed once from a callback's inputs or a URL's query string, and turned into SQL.
 
 A case matches a collectorate, chapter or fraud kind when any of its items does (its
-declaration's collectorate, the item's first two HS digits, a kind of the item's finding).
+declaration's collectorate, the item's first two HS digits, a kind of the item's finding), as
+kept per case in `case_fact_tags`.
 Periods are calendar periods in Pakistan time: `2026-10`, `2026-Q3`, `2026`, or
 `2026-01-01..2026-06-30`.
 """
@@ -17,7 +18,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, select
 
 from audit_app.errors import ValidationFailed
-from audit_app.models import AuditCase, CaseItem, Declaration, DeclarationItem, Finding
+from audit_app.models import AuditCase, CaseFactTag
 from workflows.clock import PKT
 
 from .access import Viewer
@@ -169,36 +170,18 @@ class Filters:
         return urlencode(values)
 
     def case_conditions(self) -> list[ColumnElement[bool]]:
-        """WHERE clauses on AuditCase for every filter but the period."""
+        """WHERE clauses on AuditCase for every filter but the period. Collectorate, chapter
+        and fraud kind are looked up in `case_fact_tags` (one indexed lookup over the cases;
+        `services.case_facts` keeps it in step with the items and findings)."""
         out: list[ColumnElement[bool]] = []
         if self.directorate:
             out.append(AuditCase.directorate_code == self.directorate)
-        # IN over the matching cases, built once per query by the database (a correlated
-        # EXISTS would run once per case, in every subquery that filters cases).
-        item_conditions: list[ColumnElement[bool]] = []
-        if self.collectorate:
-            item_conditions.append(Declaration.collectorate == self.collectorate)
-        if self.chapter:  # a range, so the hs_code index serves it (LIKE would not)
-            item_conditions += [DeclarationItem.hs_code >= self.chapter,
-                                DeclarationItem.hs_code < f"{int(self.chapter) + 1:02d}"]
-        if item_conditions:
-            items = (select(CaseItem.case_id)
-                     .join(DeclarationItem, DeclarationItem.id == CaseItem.item_id)
-                     .where(*item_conditions))
-            if self.collectorate:
-                items = items.join(Declaration, Declaration.id == DeclarationItem.declaration_id)
-            out.append(AuditCase.id.in_(items))
-        if self.fraud_kind:
-            out.append(AuditCase.id.in_(
-                select(CaseItem.case_id).join(Finding, Finding.case_item_id == CaseItem.id)
-                .where(kinds_contain(self.fraud_kind))))
+        for dimension, value in (("collectorate", self.collectorate), ("chapter", self.chapter),
+                                 ("fraud_kind", self.fraud_kind)):
+            if value:
+                out.append(AuditCase.id.in_(select(CaseFactTag.case_id).where(
+                    CaseFactTag.dimension == dimension, CaseFactTag.value == value)))
         return out
-
-
-def kinds_contain(kind: str) -> ColumnElement[bool]:
-    """The finding's kinds (a JSON list) include `kind`: text match, same on both databases."""
-    from sqlalchemy import String, cast
-    return cast(Finding.kinds, String).contains(f'"{kind}"')
 
 
 def _blank(value: str | None) -> str | None:

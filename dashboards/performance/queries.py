@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from audit_app.models import AuditCase, AuditProposal, CaseEvent, LedgerEntry, OpenTask, User
+from audit_app.models import AuditCase, AuditProposal, CaseEvent, CaseFact, OpenTask, User
 from workflows.clock import as_utc
 
 from ..filters import Filters, Period
@@ -160,49 +160,35 @@ def selection_to_observation(session: Session, f: Filters) -> list[float]:
     return [float(days) for (days,) in rows]
 
 
-def _orders_in(period: Period) -> Any:
-    """Per case whose order-in-original (first `adjudged` entry) falls in the period: its date."""
-    first = (select(LedgerEntry.case_id.label("case_id"),
-                    func.min(LedgerEntry.entry_date).label("on"))
-             .where(LedgerEntry.account == "adjudged", LedgerEntry.amount_pkr > 0,
-                    LedgerEntry.entry_date <= period.end)
-             .group_by(LedgerEntry.case_id).subquery())
-    return select(first.c.case_id, first.c.on).where(first.c.on >= period.start).subquery()
-
-
 def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def observation_to_order(session: Session, f: Filters) -> list[float]:
-    """Days from the audit observation to the order-in-original (the case's first `adjudged`
-    ledger entry), for orders in the period."""
-    order = _orders_in(f.window)
+    """Days from the audit observation to the order-in-original (the first day an entry raised
+    the case's `adjudged` account, kept in `case_facts`), for orders in the period."""
+    period = f.window
     rows = session.execute(
-        select(func.min(CaseEvent.at), order.c.on).select_from(order)
-        .join(CaseEvent, CaseEvent.case_id == order.c.case_id)
-        .join(AuditCase, AuditCase.id == order.c.case_id)
-        .where(CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION,
+        select(func.min(CaseEvent.at), CaseFact.adjudged_on).select_from(CaseFact)
+        .join(CaseEvent, CaseEvent.case_id == CaseFact.case_id)
+        .join(AuditCase, AuditCase.id == CaseFact.case_id)
+        .where(CaseFact.adjudged_on >= period.start, CaseFact.adjudged_on <= period.end,
+               CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION,
                *f.case_conditions())
-        .group_by(order.c.case_id, order.c.on))
+        .group_by(CaseFact.case_id, CaseFact.adjudged_on))
     from workflows.clock import local_date
     return [float((_as_date(on) - local_date(as_utc(at))).days) for at, on in rows]
 
 
 def order_to_recovery(session: Session, f: Filters) -> list[float]:
     """Days from the order to the last payment, for cases whose recovery ended (status
-    `recovered`) with their last payment in the period."""
-    done = (select(LedgerEntry.case_id.label("case_id"),
-                   func.min(case((LedgerEntry.account == "adjudged", LedgerEntry.entry_date),
-                                 else_=None)).label("ordered"),
-                   func.max(case((LedgerEntry.account == "paid", LedgerEntry.entry_date),
-                                 else_=None)).label("paid"))
-            .join(AuditCase, AuditCase.id == LedgerEntry.case_id)
-            .where(AuditCase.status == "recovered", LedgerEntry.account.in_(("adjudged", "paid")),
-                   *f.case_conditions())
-            .group_by(LedgerEntry.case_id).subquery())
-    rows = session.execute(select(done.c.ordered, done.c.paid).where(
-        done.c.ordered.is_not(None), done.c.paid >= f.window.start, done.c.paid <= f.window.end))
+    `recovered`) with their last payment in the period (both dates kept in `case_facts`)."""
+    rows = session.execute(
+        select(CaseFact.adjudged_on, CaseFact.last_paid_on)
+        .join(AuditCase, AuditCase.id == CaseFact.case_id)
+        .where(AuditCase.status == "recovered", CaseFact.adjudged_on.is_not(None),
+               CaseFact.last_paid_on >= f.window.start, CaseFact.last_paid_on <= f.window.end,
+               *f.case_conditions()))
     return [float((_as_date(b) - _as_date(a)).days) for a, b in rows]
 
 

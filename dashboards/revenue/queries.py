@@ -8,7 +8,8 @@
 - Trend: detected, adjudged and recovered per month against the monthly targets.
 - Breakdowns: by directorate, collectorate, fraud kind, PCT chapter or importer. A case whose
   items span several collectorates, chapters or kinds counts under its principal item (the one
-  with the largest short levy, else its first), so a breakdown adds up to the total.
+  with the largest short levy, else its first; kept per case in `case_facts`), so a breakdown
+  adds up to the total.
 - Arrears: outstanding (demanded - paid - stayed) at the period's end by the age of the demand,
   with stayed amounts apart (they cannot be recovered until the stay is lifted).
 """
@@ -21,10 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from audit_app.models import (AuditCase, CaseItem, Declaration, DeclarationItem, Finding,
-                              Importer, LedgerEntry)
+from audit_app.models import AuditCase, CaseFact, Importer, LedgerEntry
 from audit_app.services import ledger
 from audit_app.services.targets import monthly_targets
 
@@ -116,49 +116,32 @@ def month_cases(f: Filters, account: str, month: str) -> Select[Any]:
             .group_by(LedgerEntry.case_id).having(func.sum(LedgerEntry.amount_pkr) != 0))
 
 
-def principal_item() -> Any:
-    """The case's item with the largest short levy (ties and no findings: the first item)."""
-    return (select(CaseItem.id).outerjoin(Finding, Finding.case_item_id == CaseItem.id)
-            .where(CaseItem.case_id == AuditCase.id)
-            .order_by(func.coalesce(Finding.short_total_pkr, 0).desc(), CaseItem.id)
-            .limit(1).correlate(AuditCase).scalar_subquery())
-
-
-def _dimension_rows(session: Session, f: Filters, fig: Any) -> list[Any]:
-    item = aliased(CaseItem)
-    finding = aliased(Finding)
-    return list(session.execute(
-        select(AuditCase.id, AuditCase.directorate_code, Importer.name, Importer.ntn,
-               Declaration.collectorate, func.substr(DeclarationItem.hs_code, 1, 2),
-               finding.kinds, *[fig.c[a] for a in ("detected", "adjudged", "demanded", "paid",
-                                                   "outstanding")])
-        .select_from(fig).join(AuditCase, AuditCase.id == fig.c.case_id)
-        .join(Importer, Importer.id == AuditCase.importer_id)
-        .join(item, item.id == principal_item())
-        .join(DeclarationItem, DeclarationItem.id == item.item_id)
-        .join(Declaration, Declaration.id == DeclarationItem.declaration_id)
-        .outerjoin(finding, finding.case_item_id == item.id)
-        .where(*f.case_conditions())))
+# The breakdowns kept per case in `case_facts` (the principal item's values).
+FACT_KEYS = {"collectorate": ("collectorate", "(none)"), "chapter": ("chapter", "(none)"),
+             "fraud_kind": ("fraud_kind", "NO FINDING")}
+MONEY = ("detected", "adjudged", "demanded", "paid")
 
 
 def breakdown(session: Session, f: Filters, dimension: str) -> list[dict[str, Any]]:
     """Per value of the dimension: cases, detected, adjudged, demand standing, recovered (flows
-    in the period) and outstanding (at the period's end); largest recovered first."""
+    in the period); largest recovered first."""
     if dimension not in DIMENSIONS:
         dimension = "directorate"
     if dimension in ("directorate", "importer"):
         return _breakdown_by_case_column(session, f, dimension)
-    period = f.window
-    fig = flows(period)
-    out: dict[str, dict[str, Any]] = defaultdict(lambda: {
-        "cases": 0, "detected": ZERO, "adjudged": ZERO, "demanded": ZERO, "paid": ZERO})
-    for row in _dimension_rows(session, f, fig):
-        key = _key(dimension, row)
-        bucket = out[key]
-        bucket["cases"] += 1
-        for i, account in enumerate(("detected", "adjudged", "demanded", "paid")):
-            bucket[account] += Decimal(row[7 + i])
-    rows = [{"value": k, "_drill": f"{dimension}:{k}", **v} for k, v in out.items()]
+    column, blank = FACT_KEYS[dimension]
+    fig = flows(f.window)
+    key = CaseFact.__table__.c[column]
+    query = (select(key, func.count(), *[func.sum(fig.c[a]) for a in MONEY])
+             .select_from(fig).join(CaseFact, CaseFact.case_id == fig.c.case_id)
+             .group_by(key))
+    if conditions := f.case_conditions():
+        query = query.where(fig.c.case_id.in_(select(AuditCase.id).where(*conditions)))
+    rows = []
+    for value, cases, *amounts in session.execute(query):
+        value = value or blank
+        rows.append({"value": value, "_drill": f"{dimension}:{value}", "cases": int(cases),
+                     **{a: Decimal(x or 0) for a, x in zip(MONEY, amounts)}})
     return sorted(rows, key=lambda r: (-r["paid"], -r["detected"], r["value"]))
 
 
@@ -193,19 +176,6 @@ def _breakdown_by_case_column(session: Session, f: Filters, dimension: str) -> l
     return sorted(rows, key=lambda r: (-r["paid"], -r["detected"], r["value"]))
 
 
-def _key(dimension: str, row: Any) -> str:
-    if dimension == "directorate":
-        return row[1] or "(none)"
-    if dimension == "importer":
-        return f"{row[2] or '(no name)'} ({row[3]})"
-    if dimension == "collectorate":
-        return row[4] or "(none)"
-    if dimension == "chapter":
-        return row[5] or "(none)"
-    kinds = row[6] or []
-    return kinds[0] if kinds else "NO FINDING"
-
-
 def breakdown_cases(session: Session, f: Filters, key: str) -> Select[Any]:
     dimension, _, value = key.partition(":")
     period = f.window
@@ -219,9 +189,13 @@ def breakdown_cases(session: Session, f: Filters, key: str) -> Select[Any]:
                                else AuditCase.directorate_code == value)
         ntn = value.rsplit("(", 1)[-1].rstrip(")")
         return query.where(AuditCase.importer_id.in_(select(Importer.id).where(Importer.ntn == ntn)))
-    fig = flows(period)
-    ids = [row[0] for row in _dimension_rows(session, f, fig) if _key(dimension, row) == value]
-    return select(AuditCase.id).where(AuditCase.id.in_(ids))
+    column, blank = FACT_KEYS.get(dimension, ("fraud_kind", "NO FINDING"))
+    key = CaseFact.__table__.c[column]
+    moved = select(LedgerEntry.case_id).where(LedgerEntry.entry_date >= period.start,
+                                              LedgerEntry.entry_date <= period.end)
+    return (select(AuditCase.id).join(CaseFact, CaseFact.case_id == AuditCase.id)
+            .where(AuditCase.id.in_(moved), key.is_(None) if value == blank else key == value,
+                   *f.case_conditions()))
 
 
 @dataclass(frozen=True)
