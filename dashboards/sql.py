@@ -70,3 +70,25 @@ def _pg_days(element: days_between, compiler: Any, **kw: Any) -> str:
 def _sqlite_days(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
     return f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+
+
+class days_before(FunctionElement[int]):  # noqa: N801
+    """Whole days from a DATE column to a later date: days_before(column, literal(day, Date))."""
+
+    from sqlalchemy import Integer as _Integer
+    type = _Integer()
+    inherit_cache = True
+    name = "days_before"
+
+
+@compiles(days_before, "postgresql")
+def _pg_days_before(element: days_before, compiler: Any, **kw: Any) -> str:
+    column, day = list(element.clauses)
+    return f"(({compiler.process(day, **kw)}) - ({compiler.process(column, **kw)}))"
+
+
+@compiles(days_before, "sqlite")
+def _sqlite_days_before(element: days_before, compiler: Any, **kw: Any) -> str:
+    column, day = list(element.clauses)
+    return (f"CAST(julianday({compiler.process(day, **kw)}) - "
+            f"julianday({compiler.process(column, **kw)}) AS INTEGER)")

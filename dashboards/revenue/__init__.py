@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from audit_app.errors import ValidationFailed
-from audit_app.models import ACCOUNTS, AuditCase
+from audit_app.models import ACCOUNTS
 
 from ..filters import Filters, parse_period
 from ..registry import Dashboard, Drill
@@ -28,16 +28,9 @@ def drill(session: Session, f: Filters, source: str, key: str) -> Drill:
         return Drill(f"{queries.DIMENSIONS.get(dimension, dimension)} {value}, {f.window.label}",
                      queries.breakdown_cases(session, f, key))
     if source == "rev-arrears":
-        bucket = next((b for b in queries.arrears(session, f) if b.label == key), None)
-        if bucket is not None:
-            return Drill(f"Arrears {key} old at {f.window.end}",
-                         _ids(bucket.case_ids))
+        if key in [label for label, _, _ in queries.AGE_BUCKETS]:
+            return Drill(f"Arrears {key} old at {f.window.end}", queries.arrears_cases(f, key))
     raise ValidationFailed("Unknown drill-down.", {"source": source, "key": key})
-
-
-def _ids(ids: tuple[int, ...]):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-    return select(AuditCase.id).where(AuditCase.id.in_(ids))
 
 
 DASHBOARD = Dashboard(

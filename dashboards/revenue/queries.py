@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Date, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from audit_app.models import AuditCase, CaseFact, Importer, LedgerEntry
@@ -29,7 +29,7 @@ from audit_app.services import ledger
 from audit_app.services.targets import monthly_targets
 
 from ..filters import Filters, Period
-from ..sql import local_month_of_date
+from ..sql import days_before, local_month_of_date
 
 ZERO = Decimal(0)
 FUNNEL: tuple[tuple[str, str], ...] = (
@@ -204,36 +204,50 @@ class AgeBucket:
     cases: int
     outstanding: Decimal
     stayed: Decimal
-    case_ids: tuple[int, ...]
 
 
-def arrears(session: Session, f: Filters, as_of: dt.date | None = None) -> list[AgeBucket]:
-    """Outstanding and stayed amounts at `as_of` (the period's end) by the demand's age: one
-    pass over the recovery accounts' entries, grouped by case."""
-    as_of = as_of or f.window.end
+def _arrears_cases(f: Filters, as_of: dt.date) -> tuple[Any, Any]:
+    """Per case with a demand at `as_of`: outstanding (demanded - paid - stayed), stayed, and
+    its age bucket (days since the first entry that raised the demand), all in the database.
+    Returns the subquery and its bucket column."""
     amount = LedgerEntry.amount_pkr
 
     def total(account: str) -> Any:
         return func.coalesce(func.sum(case((LedgerEntry.account == account, amount), else_=0)), 0)
     since = func.min(case(((LedgerEntry.account == "demanded") & (amount > 0),
                            LedgerEntry.entry_date), else_=None))
-    query = (select(LedgerEntry.case_id, total("demanded"), total("paid"), total("stayed"), since)
-             .where(LedgerEntry.account.in_(("demanded", "paid", "stayed")),
-                    LedgerEntry.entry_date <= as_of)
-             .group_by(LedgerEntry.case_id))
-    grouped: dict[str, list[Any]] = {label: [] for label, _, _ in AGE_BUCKETS}
-    for case_id, demanded, paid, stayed, first in session.execute(_scoped(query, f)):
-        outstanding, stayed = Decimal(demanded) - Decimal(paid) - Decimal(stayed), Decimal(stayed)
-        if first is None or (not outstanding and not stayed):
-            continue
-        if isinstance(first, str):  # SQLite hands back MIN() of a CASE as text
-            first = dt.date.fromisoformat(first)
-        age = (as_of - first).days
-        label = next(lbl for lbl, lo, hi in AGE_BUCKETS if age >= lo and (hi is None or age <= hi))
-        grouped[label].append((case_id, outstanding, stayed))
-    return [AgeBucket(label, len(items), sum((o for _, o, _ in items), ZERO),
-                      sum((s for _, _, s in items), ZERO), tuple(c for c, _, _ in items))
-            for label, items in grouped.items()]
+    per_case = _scoped(
+        select(LedgerEntry.case_id, (total("demanded") - total("paid") - total("stayed"))
+               .label("outstanding"), total("stayed").label("stayed"), since.label("since"))
+        .where(LedgerEntry.account.in_(("demanded", "paid", "stayed")),
+               LedgerEntry.entry_date <= as_of)
+        .group_by(LedgerEntry.case_id), f).subquery()
+    age = days_before(per_case.c.since, literal(as_of, Date))
+    bucket = case(*[(age <= hi, label) for label, _, hi in AGE_BUCKETS if hi is not None],
+                  else_=AGE_BUCKETS[-1][0])
+    return per_case, bucket
+
+
+def _in_arrears(per_case: Any) -> Any:
+    return per_case.c.since.is_not(None) & ((per_case.c.outstanding != 0) |
+                                            (per_case.c.stayed != 0))
+
+
+def arrears(session: Session, f: Filters, as_of: dt.date | None = None) -> list[AgeBucket]:
+    """Outstanding and stayed amounts at `as_of` (the period's end) by the demand's age: one
+    pass over the recovery accounts' entries, grouped by case and then by age in the database."""
+    as_of = as_of or f.window.end
+    per_case, bucket = _arrears_cases(f, as_of)
+    found = {label: (int(n), Decimal(o), Decimal(st)) for label, n, o, st in session.execute(
+        select(bucket, func.count(), func.sum(per_case.c.outstanding), func.sum(per_case.c.stayed))
+        .where(_in_arrears(per_case)).group_by(bucket))}
+    return [AgeBucket(label, *found.get(label, (0, ZERO, ZERO))) for label, _, _ in AGE_BUCKETS]
+
+
+def arrears_cases(f: Filters, label: str, as_of: dt.date | None = None) -> Select[Any]:
+    """The cases behind one age bucket of `arrears`."""
+    per_case, bucket = _arrears_cases(f, as_of or f.window.end)
+    return select(per_case.c.case_id).where(_in_arrears(per_case), bucket == label)
 
 
 def top_cases(session: Session, f: Filters, limit: int = 10,
