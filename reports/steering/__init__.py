@@ -103,7 +103,8 @@ def build(session: Session, period: str, *, today: dt.date | None = None) -> Ste
     f = Filters.build(Viewer(0, "steering committee", None), period)
     window, before = f.window, f.window.previous()
     previous = f.with_period(before.label)
-    now = {s.account: s.amount for s in revenue.funnel(session, f)}
+    funnel = revenue.funnel(session, f)
+    now = {s.account: s.amount for s in funnel}
     then = {s.account: s.amount for s in revenue.funnel(session, previous)}
     trend = revenue.trend(session, f)
     targets = [trend[m]["target"] for m in window.months if m in trend]
@@ -129,7 +130,7 @@ def build(session: Session, period: str, *, today: dt.date | None = None) -> Ste
     data = SteeringData(
         period_label=window.label, period_title=title_of(window.label, window.start, window.end),
         previous_title=title_of(before.label, before.start, before.end), start=window.start,
-        end=window.end, headlines=headlines, funnel=revenue.funnel(session, f), trend=trend,
+        end=window.end, headlines=headlines, funnel=funnel, trend=trend,
         arrears=arrears, top=revenue.top_cases(session, f, 10),
         time_limits=time_limit_risk(session, window.end, window.start))
     data.narrative = narrative(data, perf_now, perf_then)
