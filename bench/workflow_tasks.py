@@ -193,8 +193,12 @@ def main() -> None:
                   "load_average": load_average()}
         if args.throughput_seconds > 0 and world.kind == "postgresql":
             from workflow_throughput import run
-            result["throughput"] = {**run(world, seconds=args.throughput_seconds, clients=8,
-                                          workers=4), "load_average": load_average()}
+            try:
+                result["throughput"] = {**run(world, seconds=args.throughput_seconds,
+                                              clients=8, workers=4),
+                                        "load_average": load_average()}
+            except RuntimeError as exc:  # keep the figures above when the server run fails
+                result["throughput"] = {"error": str(exc), "load_average": load_average()}
         json.dump(result, sys.stdout, indent=2)
         print()
     finally:
