@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from workflows.clock import Clock
+
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import (AuditOutcome, AuditProposal, AuditProposalItem, Collectorate, Declaration,
@@ -259,8 +261,9 @@ def _random_reason(share: float, proposal: AuditProposal) -> str:
 # --------------------------------------------------------------------------- deciding
 
 def decide_proposal(session: Session, proposal_id: int, approve: bool, user: User,
-                    note: str = "") -> AuditProposal:
-    """A supervisor's decision, attributable: who, when and (for a rejection) why."""
+                    note: str = "", *, clock: Clock | None = None) -> AuditProposal:
+    """A supervisor's decision, attributable: who, when (`clock`, default the system's) and
+    (for a rejection) why."""
     # Lock the proposal row only (not the eager-loaded importer and user): two supervisors
     # deciding at once queue on it.
     proposal = session.scalar(select(AuditProposal).where(AuditProposal.id == proposal_id)
@@ -283,7 +286,7 @@ def decide_proposal(session: Session, proposal_id: int, approve: bool, user: Use
         raise ValidationFailed("The decision was not recorded.", {"note": "at most 2000 characters"})
     proposal.status = "approved" if approve else "rejected"
     proposal.decided_by = user
-    proposal.decided_at = utcnow()
+    proposal.decided_at = clock.now() if clock is not None else utcnow()
     proposal.decision_note = note or None
     session.flush()
     return proposal
