@@ -54,14 +54,18 @@ def generate_command(items: int, seed: int, out_dir: Path, start: dt.datetime | 
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--months", type=click.IntRange(min=1), default=24, show_default=True,
               help="Months of clearances, ending last month.")
+@click.option("--cases", type=click.IntRange(min=0), default=None,
+              help="Audit cases to live through every stage over the last 11 months "
+                   "[default: 40].")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing when the database already holds data (used by `make run`).")
-def seed_command(items: int, seed: int, months: int, if_empty: bool) -> None:
+def seed_command(items: int, seed: int, months: int, cases: int | None,
+                 if_empty: bool) -> None:
     """Create formations and demo users, then generate and import demo data."""
     from flask import current_app
 
     from ..db import get_session
-    from .seeding import is_seeded, seed_demo
+    from .seeding import DEMO_CASES, is_seeded, seed_demo
 
     if not current_app.config.get("DEMO"):
         raise click.ClickException("Demo data goes only into a demo instance: set PCA_DEMO=1.")
@@ -71,7 +75,8 @@ def seed_command(items: int, seed: int, months: int, if_empty: bool) -> None:
         return
     out_dir = Path(current_app.instance_path) / "demo-data"
     click.echo(f"Generating and importing {items:,} declaration items ({months} months)...")
-    result = seed_demo(session, out_dir, items=items, seed=seed, months=months)
+    result = seed_demo(session, out_dir, items=items, seed=seed, months=months,
+                       cases=DEMO_CASES if cases is None else cases)
     session.commit()
     for kind, report in result["imported"].items():
         click.echo(f"  {kind:<13} {report['rows_read']:>9,} rows, {report['new']:,} new")
@@ -79,6 +84,15 @@ def seed_command(items: int, seed: int, months: int, if_empty: bool) -> None:
     click.echo(f"Risk: starter rules active, model {risk['model']} trained and active, "
                f"{risk['items_scored']:,} items scored, {risk['proposals']} audits proposed "
                "for the supervisor (PCA-S) to approve.")
+    life = result["lifecycle"]
+    click.echo(f"Cases: {life['cases']} lived through their processes over the last months "
+               f"({life['seconds']} s, {life['cpu_seconds']} s CPU); by status now:")
+    for status, count in life["statuses"].items():
+        click.echo(f"  {status:<26} {count:>5}")
+    click.echo(f"Targets: {life['targets']} monthly targets for the steering report.")
+    if life["walkthrough"]:
+        click.echo(f"Walkthrough (README, 'Adjudication to recovery'): case {life['walkthrough']}, "
+                   "its contravention report waiting for the auditor to frame it.")
     click.echo(f"Files (with ground_truth.csv for risk evaluation) in {out_dir}")
 
 

@@ -105,10 +105,18 @@ def seed_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
     return users
 
 
+# Cases lived through their processes by `pca demo seed`. Each issues about five PDFs through
+# the documents service (~0.45 s of CPU each with WeasyPrint), which is most of the cost.
+DEMO_CASES = 40
+
+
 def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
-              end: dt.date | None = None, months: int = 24) -> dict[str, Any]:
+              end: dt.date | None = None, months: int = 24,
+              cases: int = DEMO_CASES, now: dt.datetime | None = None) -> dict[str, Any]:
     """Generate `items` declaration items over the `months` months before `end`'s month into
-    `out_dir` (its ground_truth.csv stays there for risk evaluation), and import them."""
+    `out_dir` (its ground_truth.csv stays there for risk evaluation), and import them; then
+    live `cases` audit cases through their processes up to `now` (lifecycle.py), set the
+    steering committee's targets, and leave audit proposals for the supervisor."""
     from .generator import generate
 
     end = end or dt.date.today()
@@ -121,20 +129,48 @@ def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
                        ("declarations", "declarations.csv"), ("outcomes", "outcomes.csv")):
         reports[kind] = import_file(session, kind, out_dir / name).as_dict()
     install_starter_rules(session)  # version 1 of the risk rules, active
-    risk = _train_and_score(session)
-    risk["proposals"] = _propose_audits(session, seed)
-    return {"generated": summary, "imported": reports, "risk": risk}
-
-
-def _train_and_score(session: Session) -> dict[str, Any]:
-    """A first model from the imported outcomes, and scores on every item, so the demo opens
-    with risk reasons on the declarations and something for the supervisor to select from."""
     from ..risk.model_store import train
+    model = train(session, None, "demo seed", activate=True)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    life = seed_lifecycle(session, out_dir, cases=cases, seed=seed, now=now)
+    risk = _score(session, model.version)
+    risk["proposals"] = _propose_audits(session, seed)
+    return {"generated": summary, "imported": reports, "risk": risk, "lifecycle": life}
+
+
+def seed_lifecycle(session: Session, out_dir: Path, *, cases: int, seed: int,
+                   now: dt.datetime) -> dict[str, Any]:
+    """The demo cases' lives (see lifecycle.py) and targets for the months they span."""
+    import logging
+    import time
+
+    from . import lifecycle
+    from workflows.deadlines import seed_defaults
+
+    started = time.perf_counter(), time.process_time()
+    seed_defaults(session)
+    truth = lifecycle.load_truth(out_dir / "ground_truth.csv")
+    # SpiffWorkflow logs every task state change at INFO: thousands of lines per case here.
+    spiff = logging.getLogger("spiff")
+    level = spiff.level
+    spiff.setLevel(logging.WARNING)
+    try:
+        result = lifecycle.drive(session, truth, cases=cases, seed=seed, end=now)
+    finally:
+        spiff.setLevel(level)
+    targets = lifecycle.set_targets(session, now) if cases else 0
+    return {**result.as_dict(), "targets": targets,
+            "seconds": round(time.perf_counter() - started[0], 1),
+            "cpu_seconds": round(time.process_time() - started[1], 1)}
+
+
+def _score(session: Session, model_version: str) -> dict[str, Any]:
+    """Scores on every item by the demo's first model, so the demo opens with risk reasons on
+    the declarations and something for the supervisor to select from."""
     from ..risk.scoring import score_period
 
-    model = train(session, None, "demo seed", activate=True)
     scored = score_period(session, None, None, "demo seed")
-    return {"model": model.version, "items_scored": len(scored.frame),
+    return {"model": model_version, "items_scored": len(scored.frame),
             "run_id": scored.run.id if scored.run else None}
 
 

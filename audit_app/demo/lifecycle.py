@@ -1,0 +1,613 @@
+"""`pca demo seed`, second part: a few hundred audit cases driven through their whole life over
+simulated months, by the demo officers, through the real services and BPMN processes.
+
+Nothing here writes a case, ledger or document row itself: every step is a task completed (or
+a filing, decision, stay or payment recorded) through the service a user's screen calls, with
+a fixed clock moved forward day by day, so every amount comes from the ledger and every step
+has its timeline event by a demo user at a simulated time. Timers falling due in between are
+fired as the workflow worker fires them.
+
+The cases come from a risk selection in the demo directorate (PCA-S); an item's finding is
+what was really planted in it (the generator's ground_truth.csv), so the short levy is real
+and audits of clean importers close with no change. Each case with a finding gets a story
+(paid voluntarily, adjudged and paid, appealed with the demand reduced, set aside or
+remanded, settled by ADR, stayed, overdue and enforced, dropped) drawn from the seed; cases
+opened late in the period are still open at whatever step their story reached today.
+
+One case is left for the adjudication walkthrough (README): referred to adjudication a few
+days ago, its contravention report waiting to be framed by the demo auditor; it is the only
+case at that step.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import heapq
+import random
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Session
+
+from workflows.clock import PKT, FixedClock, local_date
+from workflows.worker import _due, fire
+
+from ..errors import DomainError
+from ..models import AuditCase, OpenTask, User
+from ..models.adjudication import LEVIES
+
+D = Decimal
+ONE = D(1)
+CENT = D("0.01")
+DIRECTORATE = "PCA-S"
+STORIES = (  # for a case whose audit finds a short levy: (story, weight)
+    ("voluntary", 10), ("explained", 5), ("pay", 18), ("instalments", 10),
+    ("appeal_reduced", 10), ("appeal_upheld", 6), ("appeal_set_aside", 5),
+    ("appeal_remanded", 5), ("adr", 6), ("stayed", 7), ("overdue", 12), ("dropped", 4))
+WORKER = "demo seed"
+Step = Iterator[float]  # a story yields the days to wait before its next step
+
+
+@dataclass
+class People:
+    supervisor: User
+    auditors: list[User]
+    adjudicators: dict[str, User]  # rank -> officer
+    appellate: User
+    recovery: User
+
+
+@dataclass
+class LifeResult:
+    cases: int = 0
+    stories: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    walkthrough: str | None = None
+    timers_fired: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"cases": self.cases, "stories": self.stories, "statuses": self.statuses,
+                "walkthrough": self.walkthrough, "timers_fired": self.timers_fired}
+
+
+def people(session: Session) -> People:
+    from .seeding import DEMO_ADJUDICATOR_RANKS
+    users = {u.username: u for u in session.scalars(select(User))}
+    return People(users["supervisor"], [users["auditor"], users["auditor2"]],
+                  {rank: users[name] for name, rank in DEMO_ADJUDICATOR_RANKS.items()},
+                  users["appellate"], users["recovery"])
+
+
+Truth = dict[tuple[str, int], tuple[str, Decimal]]
+
+
+def load_truth(path: Path) -> Truth:
+    """(gd_number, item_no) -> (planted fraud kind, its true short levy), from the generator's
+    ground_truth.csv."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return {(r["gd_number"], int(r["item_no"])): (r["fraud_kind"],
+                                                      D(r["true_short_levy_pkr"]))
+                for r in csv.DictReader(f)}
+
+
+class Life:
+    """The simulation: a queue of case stories ordered by simulated time, one fixed clock."""
+
+    def __init__(self, session: Session, truth: Truth, seed: int,
+                 start: dt.date, end: dt.datetime) -> None:
+        self.session, self.truth, self.end = session, truth, end
+        self.rng = random.Random(seed)
+        self.clock = FixedClock(_at(start))
+        self.who = people(session)
+        self.queue: list[tuple[dt.datetime, int, Step]] = []
+        self.serial = 0
+        self.result = LifeResult()
+        self.challans = 0
+        self.deck: list[str] = []
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def add(self, when: dt.datetime, story: Step) -> None:
+        self.serial += 1
+        heapq.heappush(self.queue, (when, self.serial, story))
+
+    def run(self) -> None:
+        while self.queue and self.queue[0][0] <= self.end:
+            when, _, story = heapq.heappop(self.queue)
+            self.fire_timers(when)
+            self.clock.set(when)
+            try:
+                wait = next(story)
+            except StopIteration:
+                continue
+            self.add(_working_hour(when + dt.timedelta(days=wait), self.rng), story)
+        self.fire_timers(self.end)
+        self.clock.set(self.end)
+
+    def fire_timers(self, until: dt.datetime) -> None:
+        """Fire the timers due by `until`, each at its own due time, as the worker does."""
+        while True:
+            timer = self.session.scalar(_due(FixedClock(until), set()).limit(1))
+            if timer is None:
+                return
+            self.clock.set(max(timer.due_at if timer.due_at.tzinfo else
+                               timer.due_at.replace(tzinfo=dt.timezone.utc), self.clock.now()))
+            timer.outcome = fire(self.session, timer, self.clock)[:200]
+            timer.fired_at, timer.fired_by = self.clock.now(), WORKER
+            self.session.flush()
+            self.result.timers_fired += 1
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def today(self) -> dt.date:
+        return local_date(self.clock.now())
+
+    def task(self, case: AuditCase, element: str) -> OpenTask | None:
+        return self.session.scalar(select(OpenTask).where(OpenTask.case_id == case.id,
+                                                          OpenTask.element_id == element))
+
+    def do(self, case: AuditCase, element: str, user: User, form: dict[str, Any] | None = None
+           ) -> None:
+        from ..services import cases
+        task = self.task(case, element)
+        if task is None:
+            open_now = list(self.session.scalars(select(OpenTask.element_id).where(
+                OpenTask.case_id == case.id)))
+            raise RuntimeError(f"{case.case_number}: no open task {element} (open: {open_now})")
+        try:
+            cases.complete_task(self.session, task.task_id, user, form or {}, clock=self.clock)
+        except DomainError as exc:  # a demo step the services refuse is a bug in this module
+            raise RuntimeError(f"{case.case_number} {element} on {self.today()}: {exc} "
+                               f"{getattr(exc, 'details', '')}") from exc
+
+    def challan(self) -> str:
+        self.challans += 1
+        return f"DEMO-CH-{self.today():%Y%m}-{self.challans:05d}"
+
+    def pay(self, case: AuditCase, share: Decimal = ONE) -> None:
+        """The trader pays `share` of what is recoverable, a challan per levy."""
+        from ..services import recovery
+        where = recovery.position(self.session, case.id)
+        for levy, row in where.levies.items():
+            owed = max(row["outstanding"], D(0))
+            amount = (owed * share).quantize(ONE, ROUND_HALF_UP) if share < ONE else owed
+            if amount > 0:
+                recovery.record_payment(self.session, case.id, {
+                    "levy": levy, "amount": str(amount), "challan_number": self.challan()},
+                    actor=self.who.recovery, clock=self.clock)
+
+    def recovering(self, case: AuditCase) -> bool:
+        from ..services import recovery
+        return recovery.running_instance(self.session, case.id) is not None
+
+    # --- the stories -----------------------------------------------------------------------
+
+    def case_story(self, proposal_id: int, walkthrough: bool = False) -> Step:
+        from ..risk.selection import decide_proposal
+        from ..services import cases
+        s, who, rng = self.session, self.who, self.rng
+        decide_proposal(s, proposal_id, True, who.supervisor, clock=self.clock)
+        case = cases.open_case(s, proposal_id, who.supervisor, clock=self.clock)
+        self.result.cases += 1
+        auditor = who.auditors[case.id % 2]
+        yield rng.uniform(0.5, 3)
+        self.do(case, "assign_auditor", who.supervisor, {"auditor_id": auditor.id})
+        yield rng.uniform(1, 5)
+        dates = [ci.item.declaration.gd_date for ci in case.items]
+        self.do(case, "prepare_plan", auditor, {
+            "audit_type": "desk" if rng.random() < 0.7 else "field",
+            "planned_scope": f"Goods declarations of {min(dates):%b %Y} to {max(dates):%b %Y}: "
+                             "value, classification, origin and exemptions claimed",
+            "period_from": min(dates).isoformat(), "period_to": max(dates).isoformat()})
+        yield rng.uniform(1, 4)
+        self.do(case, "issue_notice", auditor, {
+            "notice_date": self.today().isoformat(),
+            "records_due_date": (self.today() + dt.timedelta(days=14)).isoformat()})
+        yield rng.uniform(18, 40)
+        found = self.record_findings(case, auditor)
+        self.do(case, "examine_records", auditor)
+        yield rng.uniform(2, 8)
+        self.do(case, "review_findings", who.supervisor, {"decision": "approve"})
+        yield rng.uniform(1, 5)
+        self.do(case, "issue_observation", auditor,
+                {"observation_date": self.today().isoformat()})
+        yield rng.uniform(6, 14)
+        plan = "pay" if walkthrough or not found else (self.deck.pop(0) if self.deck else "pay")
+        if not found or plan == "explained":
+            self.do(case, "record_reply", auditor, {
+                "reply_outcome": "explanation_accepted",
+                "reply_summary": "The importer's records bear out the declared facts"
+                if not found else "Supplier's price list and contract explain the value"})
+            self.result.stories["closed_no_change"] = \
+                self.result.stories.get("closed_no_change", 0) + 1
+            return
+        self.result.stories[plan] = self.result.stories.get(plan, 0) + 1
+        if plan == "voluntary":
+            self.do(case, "record_reply", auditor, {
+                "reply_outcome": "voluntary_payment", "amount_paid": str(case.short_levy_total_pkr),
+                "challan_number": self.challan(),
+                "reply_summary": "The importer accepts the observation and has paid"})
+            return
+        self.do(case, "record_reply", auditor, {
+            "reply_outcome": "contravention",
+            "reply_summary": "The reply does not answer the observation"})
+        if walkthrough:
+            return  # left at 'Frame contravention report' for the walkthrough
+        yield from self.adjudicate(case, plan, auditor)
+
+    def record_findings(self, case: AuditCase, auditor: User) -> int:
+        from ..services.findings import record_finding
+        found = 0
+        for ci in case.items:
+            item = ci.item
+            planted = self.truth.get((item.declaration.gd_number, item.item_no))
+            if planted is None:
+                continue
+            kind, short = planted
+            facts = _correct_facts(item, kind, short, self.rng)
+            if facts is None:
+                continue
+            try:  # refused before anything is written
+                record_finding(self.session, ci.id, auditor, facts, evidence=EVIDENCE[kind],
+                               clock=self.clock)
+                found += 1
+            except DomainError:
+                continue  # e.g. the corrected facts give no short levy under the tariff
+        return found
+
+    def adjudicate(self, case: AuditCase, plan: str, auditor: User) -> Step:
+        from ..services import adjudication
+        rng = self.rng
+        self.do(case, "frame_contravention_report", auditor, {
+            "nature": "false_statement_or_collusion" if rng.random() < 0.3
+            else "inadvertence_or_error",
+            "facts": f"The audit of {case.case_number} found the duty and taxes short paid as "
+                     "set out in the audit observation; the importer's reply does not answer it."})
+        adj = adjudication.current(self.session, case)
+        if adj is None or adj.competent_rank is None or adj.ended_on is not None:
+            return  # under the minimum: not pursued
+        officer = self.who.adjudicators[adj.competent_rank]
+        yield rng.uniform(1, 6)
+        self.do(case, "assign_officer", officer, {"officer_id": officer.id})
+        yield rng.uniform(3, 12)
+        self.do(case, "draft_scn", officer, {})
+        yield rng.uniform(1, 4)
+        self.do(case, "approve_scn", officer, {"decision": "approve"})
+        yield rng.uniform(1, 4)
+        self.do(case, "issue_scn", officer)
+        yield rng.uniform(8, 15)
+        self.do(case, "record_scn_reply", officer, {
+            "reply_summary": "The importer denies the short levy and asks to be heard"})
+        yield rng.uniform(1, 5)
+        yield from self.hearings(case, officer)
+        yield rng.uniform(5, 20)
+        if plan == "dropped":
+            self.do(case, "record_order", officer, {
+                "outcome": "dropped", "reasons": "The importer's evidence at the hearing "
+                "establishes the declared value; the show-cause notice is discharged."})
+            return
+        self.order(case, officer)
+        yield from self.recover(case, plan)
+
+    def hearings(self, case: AuditCase, officer: User) -> Step:
+        rng = self.rng
+        first = self.today() + dt.timedelta(days=rng.randint(10, 25))
+        self.do(case, "schedule_hearing", officer, {"hearing_date": first.isoformat()})
+        yield (first - self.today()).days
+        if rng.random() < 0.3:
+            later = self.today() + dt.timedelta(days=rng.randint(10, 21))
+            self.do(case, "record_hearing", officer, {
+                "outcome": "adjourned", "notes": "Counsel for the importer sought time",
+                "next_date": later.isoformat()})
+            yield (later - self.today()).days
+        self.do(case, "record_hearing", officer, {
+            "outcome": "concluded",
+            "appearances": "Ali Raza, counsel\nImran Saleem, department"})
+
+    def order(self, case: AuditCase, officer: User) -> None:
+        from ..services import adjudication
+        adj = adjudication.current(self.session, case)
+        contravened = adj.contravened()
+        duty = sum(contravened.values(), D(0))
+        penalty = (duty * D(self.rng.choice(("0.05", "0.1", "0.2")))).quantize(ONE)
+        self.do(case, "record_order", officer, {
+            "outcome": "adjudged", "reasons": "The short levy is established by the records; "
+            "penalty under s.156(1) clause 14",
+            **{f"adjudged_{levy}": str(contravened[levy]) for levy in LEVIES},
+            "penalty": str(penalty), "fine": "0"})
+
+    def recover(self, case: AuditCase, plan: str) -> Step:
+        from ..services import disputes
+        rng, who = self.rng, self.who
+        yield rng.uniform(1, 5)
+        self.do(case, "issue_demand_notice", who.recovery)
+        if plan in ("appeal_reduced", "appeal_upheld", "appeal_set_aside", "appeal_remanded",
+                    "adr", "stayed"):
+            yield rng.uniform(5, 25)
+            forum = "adr" if plan == "adr" else "collector_appeals"
+            demand = disputes.opening(self.session, case)
+            assert demand is not None
+            form = {"forum": forum, "filed_on": self.today().isoformat(),
+                    "grounds": "The declared value is the transaction value; the comparison "
+                               "used is of goods of a different quality.",
+                    "appeal_number": f"{'ADR' if forum == 'adr' else 'APL'}/{case.id}"}
+            before = recovery_demand(self.session, case)
+            if forum == "adr":
+                form["amount_agreed"] = str((before * D("0.75")).quantize(ONE))
+            dispute = disputes.file(self.session, case, form, actor=who.appellate,
+                                    clock=self.clock)
+            if plan == "stayed" or rng.random() < 0.3:
+                yield rng.uniform(2, 10)
+                disputes.record_stay(self.session, dispute, {
+                    "amount": str(recovery_demand(self.session, case, outstanding=True)),
+                    "order_ref": f"STAY/{case.id}", "granted_on": self.today().isoformat()},
+                    actor=who.appellate, clock=self.clock)
+            if plan == "stayed":
+                return  # the appeal is pending, recovery stayed
+            yield rng.uniform(45, 100)
+            outcome = {"adr": "accepted", "appeal_reduced": "reduced", "appeal_upheld": "upheld",
+                       "appeal_set_aside": "set_aside", "appeal_remanded": "remanded"}[plan]
+            decision = {"outcome": outcome, "decided_on": self.today().isoformat(),
+                        "reasons": "Heard both sides; the record considered.",
+                        "order_number": f"{'ADR' if forum == 'adr' else 'OIA'}/{case.id}"}
+            if outcome == "reduced":
+                now = _demand_by_levy(self.session, case)
+                cut = D(rng.choice(("0.5", "0.6", "0.7")))
+                decision.update({f"after_{levy}": str((amount * cut).quantize(ONE))
+                                 for levy, amount in now.items() if amount > 0})
+                decision["after_penalty"] = "0"
+            disputes.decide(self.session, dispute, decision, actor=who.appellate,
+                            clock=self.clock)
+            if outcome == "remanded":
+                yield from self.after_remand(case)
+                return
+            if outcome == "set_aside" or outcome == "accepted" and not self.recovering(case):
+                return
+            if outcome != "accepted":
+                yield rng.uniform(2, 10)
+                if disputes.waiting_for_filing(self.session, case) is not None:
+                    disputes.accept(self.session, case, actor=who.appellate, clock=self.clock)
+        if not self.recovering(case):
+            return
+        if plan == "overdue":
+            yield from self.enforce(case)
+            return
+        if plan == "instalments":
+            for share in ("0.3", "0.5"):
+                yield rng.uniform(10, 25)
+                self.pay(case, D(share))
+        yield rng.uniform(5, 25)
+        if self.recovering(case):
+            self.pay(case)
+
+    def after_remand(self, case: AuditCase) -> Step:
+        """Remanded: the officer hears the case afresh and passes a fresh order."""
+        from ..services import adjudication
+        rng = self.rng
+        adj = adjudication.current(self.session, case)
+        officer = self.who.adjudicators[adj.competent_rank]
+        yield rng.uniform(3, 10)
+        self.do(case, "assign_officer", officer, {"officer_id": officer.id})
+        yield rng.uniform(1, 5)
+        yield from self.hearings(case, officer)
+        yield rng.uniform(5, 15)
+        self.order(case, officer)
+        yield from self.recover(case, "pay")
+
+    def enforce(self, case: AuditCase) -> Step:
+        """Nothing paid by the due date: NTN blocked, bank accounts attached, part recovered."""
+        from ..services import recovery
+        rng, who = self.rng, self.who
+        demand = recovery.current_demand(self.session, case.id)
+        assert demand is not None and demand.pay_by is not None
+        yield max((demand.pay_by - self.today()).days + rng.uniform(1, 6), 1)
+        if self.task(case, "await_payment") is not None:  # else the worker's timer moved it on
+            self.do(case, "await_payment", who.recovery)
+        yield rng.uniform(2, 10)
+        self.do(case, "block_ntn", who.recovery, {
+            "outcome": "done", "reference": f"NTN-BLK/{case.id}",
+            "remarks": "NTN blocked in WeBOC for imports and exports"})
+        yield rng.uniform(10, 20)
+        self.do(case, "attach_bank_accounts", who.recovery, {
+            "outcome": "done", "reference": f"ATT/{case.id}",
+            "remarks": "Attachment under s.202 served on the importer's bankers"})
+        yield rng.uniform(5, 20)
+        if rng.random() < 0.5:
+            self.pay(case, D("0.4"))  # recovered from the attached account
+
+
+def recovery_demand(session: Session, case: AuditCase, *, outstanding: bool = False) -> Decimal:
+    from ..services import recovery
+    where = recovery.position(session, case.id)
+    return where.recoverable if outstanding else where.demanded
+
+
+def _demand_by_levy(session: Session, case: AuditCase) -> dict[str, Decimal]:
+    from ..services import ledger
+    return {levy: amount for levy, amount in ledger.balances(session, case.id)["demanded"].items()
+            if levy in LEVIES}
+
+
+EVIDENCE = {
+    "UNDERVALUATION": "Supplier's export invoice and the remittance through the bank show a "
+                      "higher transaction value",
+    "QUANTITY": "Gross weight and the packing list show more goods than declared",
+    "MISCLASSIFICATION": "The description and the catalogue show finished goods, not parts",
+    "ORIGIN": "Bill of lading and the manufacturer's certificate show a non-partner origin",
+    "CONCESSION": "The importer's registration does not entitle it to the SRO claimed",
+}
+
+
+def _correct_facts(item: Any, kind: str, short: Decimal, rng: random.Random) -> Any:
+    """The facts the auditor establishes for a planted fraud of `kind` on `item`. The generator
+    keeps the true value only through its short levy; duty and taxes are proportional to the
+    value, so the true value is the assessed one scaled by (paid + short) / paid."""
+    from ..services.findings import CorrectFacts
+    from .catalogue import NON_PARTNER_ORIGINS
+    from .goods import DECOYS
+    if kind in ("UNDERVALUATION", "QUANTITY"):
+        paid = sum((getattr(item, f"{levy}_pkr") for levy in LEVIES), D(0))
+        if paid <= 0 or short <= 0:
+            return None
+        factor = (paid + short) / paid
+        value = (item.assessed_value_pkr * factor).quantize(ONE, ROUND_HALF_UP)
+        if kind == "UNDERVALUATION":
+            return CorrectFacts(value_pkr=value)
+        quantity = item.quantity * factor
+        quantity = quantity.quantize(ONE if item.quantity == item.quantity.to_integral_value()
+                                     else D("0.001"), ROUND_HALF_UP)
+        return CorrectFacts(value_pkr=value, quantity=quantity)
+    if kind == "MISCLASSIFICATION":
+        true_codes = sorted(code for code, decoy in DECOYS.items() if decoy == item.hs_code)
+        return CorrectFacts(hs_code=true_codes[0]) if true_codes else None
+    if kind == "ORIGIN":
+        return CorrectFacts(origin=rng.choice(sorted(NON_PARTNER_ORIGINS)), fta_code=None)
+    if kind == "CONCESSION":
+        return CorrectFacts(sro_ref=None)
+    return None
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=PKT).astimezone(dt.timezone.utc)
+
+
+def _working_hour(when: dt.datetime, rng: random.Random) -> dt.datetime:
+    """The same day (in Karachi) at a working hour."""
+    return _at(local_date(when), rng.randint(9, 16))
+
+
+# --- the driver ---------------------------------------------------------------------------
+
+def drive(session: Session, truth: Truth, *, cases: int, seed: int, end: dt.datetime,
+          months: int = 11) -> LifeResult:
+    """Select `cases` audits in the demo directorate and live them over the `months` months
+    before `end`; one more (the walkthrough's) is referred to adjudication near `end`."""
+    from ..risk.scoring import score_period
+    from ..risk.selection import SelectionRequest, select_audits
+    if cases < 1:
+        return LifeResult()
+    end_day = local_date(end)
+    start = end_day - dt.timedelta(days=round(months * 30.4))
+    # The audits examine goods cleared before the lived period began, scored as they stood.
+    older = score_period(session, None, start - dt.timedelta(days=30), WORKER)
+    if older.run is None:
+        return LifeResult()
+    selection = select_audits(session, SelectionRequest(
+        capacity=cases + 1, directorate=DIRECTORATE, random_share=0.15, seed=seed,
+        run_id=older.run.id), WORKER)
+    last_cleared = _last_cleared(session, selection.proposals)
+    # An audit comes after the clearances it examines: the proposals whose goods were cleared
+    # first are opened first, none sooner than a month after its last clearance.
+    proposals = sorted(selection.proposals, key=lambda p: (last_cleared[p.id], p.id))
+    life = Life(session, truth, seed, start, end)
+    walk_day = end_day - dt.timedelta(days=95)
+    walk = _walkthrough_proposal(session, [p for p in proposals if last_cleared[p.id]
+                                           <= walk_day - dt.timedelta(days=30)], truth)
+    rest = [p for p in proposals if p is not walk]
+    span = (end_day - start).days - 20
+    life.deck = _deck(life.rng, len(rest))
+    for n, proposal in enumerate(rest):
+        day = max(start + dt.timedelta(days=int(span * n / max(len(rest), 1))),
+                  last_cleared[proposal.id] + dt.timedelta(days=30))
+        if day >= end_day:
+            continue  # goods cleared too recently to audit yet: left as a proposal
+        life.add(_at(day, life.rng.randint(9, 16)), life.case_story(proposal.id))
+    if walk is not None:
+        life.add(_at(walk_day, 11), life.case_story(walk.id, walkthrough=True))
+    life.run()
+    result = life.result
+    statuses: dict[str, int] = {}
+    for status in session.scalars(select(AuditCase.status)):
+        statuses[status] = statuses.get(status, 0) + 1
+    result.statuses = dict(sorted(statuses.items()))
+    if walk is not None:
+        case = session.scalar(select(AuditCase).where(AuditCase.proposal_id == walk.id))
+        if case is not None and life.task(case, "frame_contravention_report") is not None:
+            result.walkthrough = case.case_number
+    return result
+
+
+def _deck(rng: random.Random, n: int) -> list[str]:
+    """`n` stories: every story once first (so even a small demo has every path), then the
+    rest in the proportions of STORIES, shuffled. The cases whose audit finds a short levy
+    take them in the order they reach the audit observation's reply."""
+    total = sum(w for _, w in STORIES)
+    first = [name for name, _ in STORIES]
+    rest = [name for name, w in STORIES for _ in range(max(0, round(n * w / total) - 1))]
+    rng.shuffle(first)
+    rng.shuffle(rest)
+    deck = first + rest
+    return (deck * (n // len(deck) + 1))[:n]
+
+
+def _last_cleared(session: Session, proposals: list[Any]) -> dict[int, dt.date]:
+    from sqlalchemy import func
+
+    from ..models import AuditProposalItem, Declaration, DeclarationItem
+    ids = [p.id for p in proposals]
+    rows = session.execute(
+        select(AuditProposalItem.proposal_id, func.max(Declaration.gd_date))
+        .join(DeclarationItem, DeclarationItem.id == AuditProposalItem.item_id)
+        .join(Declaration, Declaration.id == DeclarationItem.declaration_id)
+        .where(AuditProposalItem.proposal_id.in_(ids))
+        .group_by(AuditProposalItem.proposal_id)).all()
+    return {pid: day for pid, day in rows}
+
+
+def _walkthrough_proposal(session: Session, proposals: list[Any], truth: Truth) -> Any:
+    """A risk proposal whose planted short levy an Assistant Collector adjudicates (Rs 200,000
+    to Rs 1,000,000: `adj_ac` in the README's walkthrough), else the one with the most."""
+    from ..models import Declaration, DeclarationItem
+    keys = dict(session.execute(
+        select(DeclarationItem.id, Declaration.gd_number + "|" +
+               DeclarationItem.item_no.cast(String))
+        .join(Declaration, Declaration.id == DeclarationItem.declaration_id)
+        .where(DeclarationItem.id.in_([pi.item_id for p in proposals for pi in p.items]))).all())
+    best, best_short = None, D(0)
+    for proposal in proposals:
+        if proposal.basis != "risk":
+            continue
+        pairs = [keys[pi.item_id].split("|") for pi in proposal.items]
+        shorts = [truth[(g, int(n))][1] for g, n in pairs if (g, int(n)) in truth]
+        total = sum(shorts, D(0))
+        if D(250_000) <= total <= D(900_000):
+            return proposal
+        if total > best_short:
+            best, best_short = proposal, total
+    return best
+
+
+TARGET_ACCOUNTS = {"detected": "detected", "adjudged": "adjudged", "recovered": "paid"}
+
+
+def set_targets(session: Session, end: dt.datetime, months: int = 12) -> int:
+    """Monthly targets for the whole administration over the `months` months up to `end`'s
+    (and the next three, so the current period has one): for each measure, the demo's monthly
+    average over the period with a 15% stretch, rounded up to Rs 100,000."""
+    from sqlalchemy import func
+
+    from ..models import LedgerEntry
+    from ..services.targets import set_target
+    last = local_date(end).replace(day=1)
+    first = _add_months(last, -(months - 1))
+    count = 0
+    for measure, account in TARGET_ACCOUNTS.items():
+        total = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_pkr), 0)).where(
+            LedgerEntry.account == account, LedgerEntry.entry_date >= first)) or 0
+        lakh = D(100_000)
+        target = max((D(total) / months * D("1.15") / lakh).to_integral_value(
+            rounding="ROUND_CEILING") * lakh, lakh)
+        for n in range(months + 3):
+            month = _add_months(first, n)
+            set_target(session, f"{month:%Y-%m}", measure, target, directorate=None,
+                       set_by=WORKER)
+            count += 1
+    return count
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
