@@ -91,7 +91,7 @@ def seed_command(items: int, seed: int, months: int, cases: int | None,
         click.echo(f"  {status:<26} {count:>5}")
     click.echo(f"Targets: {life['targets']} monthly targets for the steering report.")
     if life["walkthrough"]:
-        click.echo(f"Walkthrough (README, 'Adjudication to recovery'): case {life['walkthrough']}, "
+        click.echo(f"Walkthrough case (README, adjudication to recovery): {life['walkthrough']}, "
                    "its contravention report waiting for the auditor to frame it.")
     click.echo(f"Files (with ground_truth.csv for risk evaluation) in {out_dir}")
 

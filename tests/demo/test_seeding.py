@@ -100,8 +100,9 @@ def test_seeded_cases_live_through_every_stage(app, runner) -> None:  # type: ig
         assert session.scalar(select(func.count()).select_from(RevenueTarget)) > 0
 
         # The walkthrough case: referred, its report waiting for the auditor to frame it.
-        number = result.output.split("Walkthrough (README, 'Adjudication to recovery'): case ")[1]
-        walk = session.scalar(select(AuditCase).where(AuditCase.case_number == number.split(",")[0]))
+        number = result.output.split("Walkthrough case (README, adjudication to recovery): ")[1]
+        walk = session.scalar(select(AuditCase).where(
+            AuditCase.case_number == number.split(",")[0]))
         assert walk.status == "referred_to_adjudication"
         task = session.scalar(select(OpenTask).where(OpenTask.case_id == walk.id))
         assert task.element_id == "frame_contravention_report"
