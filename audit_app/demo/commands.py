@@ -56,7 +56,7 @@ def generate_command(items: int, seed: int, out_dir: Path, start: dt.datetime | 
               help="Months of clearances, ending last month.")
 @click.option("--cases", type=click.IntRange(min=0), default=None,
               help="Audit cases to live through every stage over the last 11 months "
-                   "[default: 40].")
+                   "[default: 30].")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing when the database already holds data (used by `make run`).")
 def seed_command(items: int, seed: int, months: int, cases: int | None,

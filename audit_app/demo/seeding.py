@@ -107,7 +107,7 @@ def seed_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
 
 # Cases lived through their processes by `pca demo seed`. Each issues about five PDFs through
 # the documents service (~0.45 s of CPU each with WeasyPrint), which is most of the cost.
-DEMO_CASES = 40
+DEMO_CASES = 30
 
 
 def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
