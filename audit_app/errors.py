@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -39,6 +41,18 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
 
+CONCURRENT_CHANGE = ("Someone else changed this at the same time and nothing was saved; "
+                     "reload and try again.")
+# PostgreSQL's serialization failure, deadlock detected, lock not available: the database
+# chose this transaction to give way to another; nothing of it was committed.
+_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_concurrency_failure(exc: BaseException) -> bool:
+    """A database error that only says another transaction won a race (retrying may work)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _CONCURRENCY_SQLSTATES
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -57,6 +71,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         return _render(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc: StaleDataError):  # type: ignore[no-untyped-def]
+        # A row this request read was changed or deleted by another writer before it wrote
+        # (the version column's compare-and-swap): the same answer as the services' Conflict.
+        return _render(Conflict.status, Conflict.code, CONCURRENT_CHANGE)
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):  # type: ignore[no-untyped-def]
+        if not is_concurrency_failure(exc):
+            raise exc
+        return _render(Conflict.status, Conflict.code, CONCURRENT_CHANGE)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -187,8 +187,24 @@ def diagram(session: Session, case_id: int) -> Diagram:
     return (running or pictures)[-1]
 
 
-def open_task(session: Session, task_id: str) -> OpenTask:
-    task = session.scalar(select(OpenTask).where(OpenTask.task_id == task_id))
+def open_task(session: Session, task_id: str, *, lock: bool = False) -> OpenTask:
+    """The open task `task_id`, or `Conflict` when it is gone.
+
+    `lock=True` (claim, reassign, complete): the caller is about to decide on the row, so take
+    it for this transaction first and read its latest committed values. PostgreSQL: `SELECT
+    ... FOR UPDATE` (a concurrent claimer waits, then finds the task changed or gone). SQLite
+    has one writer at a time but pysqlite reads outside a transaction until the first write:
+    a no-op UPDATE takes the write lock before the read, so nobody commits in between. The
+    version column still catches a writer that decided on an older read of the row."""
+    query = select(OpenTask).where(OpenTask.task_id == task_id)
+    if lock:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("UPDATE open_tasks SET version = version WHERE task_id = :t"),
+                            {"t": task_id})
+        else:
+            query = query.with_for_update()
+        query = query.execution_options(populate_existing=True)
+    task = session.scalar(query)
     if task is None:
         raise Conflict("This task is no longer open: it was completed or cancelled meanwhile.")
     return task
@@ -262,7 +278,7 @@ def complete_task(session: Session, task_id: str, user: User, data: dict[str, An
     """Complete a READY user task with form `data` (already validated by the service).
     `row` is the task's OpenTask when the caller has just read it (saves a query)."""
     if row is None or row.task_id != task_id:
-        row = open_task(session, task_id)
+        row = open_task(session, task_id, lock=True)
     check_can_work(user, row)
     loaded = load_instance(session, row.instance_id)
     try:
@@ -408,13 +424,17 @@ def _save_all(session: Session, loadeds: list[Loaded], clock: Clock) -> None:
     except StaleDataError:
         raise Conflict("Someone else moved this case on at the same time; reload and try "
                        "again.") from None
-    with session.no_autoflush:
-        _sync_open_tasks(session, [lo for lo in loadeds if id(lo) not in fresh],
-                         [lo for lo in loadeds if id(lo) in fresh], clock)
-    for loaded in loadeds:
-        if id(loaded) in ended_now:
-            _close_process(session, loaded, clock)
-    session.flush()
+    try:
+        with session.no_autoflush:
+            _sync_open_tasks(session, [lo for lo in loadeds if id(lo) not in fresh],
+                             [lo for lo in loadeds if id(lo) in fresh], clock)
+        for loaded in loadeds:
+            if id(loaded) in ended_now:
+                _close_process(session, loaded, clock)
+        session.flush()
+    except StaleDataError:  # an open task claimed, reassigned or escalated meanwhile
+        raise Conflict("Someone else changed this task at the same time; reload and try "
+                       "again.") from None
     handoffs.load_modules()
     for loaded in loadeds:
         for listener in STEP_LISTENERS.get(loaded.instance.process_id, []):

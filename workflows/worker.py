@@ -113,7 +113,13 @@ def fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
     handoffs.load_modules()
     if timer.kind in TIMER_KINDS:
         return TIMER_KINDS[timer.kind](session, timer, clock)
-    task = session.scalar(select(OpenTask).where(OpenTask.task_id == timer.task_id))
+    query = select(OpenTask).where(OpenTask.task_id == timer.task_id)
+    if session.get_bind().dialect.name == "postgresql":
+        # Never wait for a task a user is working on while holding the timer's lock (the
+        # user's completion deletes the timer: each would wait for the other). Busy: the
+        # database refuses at once, the round rolls back and the timer is tried again.
+        query = query.with_for_update(nowait=True)
+    task = session.scalar(query)
     if task is None:
         return "task no longer open"
     if timer.kind == "timer":

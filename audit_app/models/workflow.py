@@ -70,6 +70,12 @@ class OpenTask(Audited, Base):
     due_at: Mapped[dt.datetime]  # the instant the SLA is breached (UTC)
     escalated_at: Mapped[dt.datetime | None]
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Optimistic lock, as on the instance: a claim, reassignment, escalation or completion
+    # decided on a version of the row that another writer changed or deleted meanwhile
+    # matches no row and becomes a `Conflict` instead of overwriting (two claims both won).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class WorkflowTimer(Audited, Base):

@@ -156,7 +156,7 @@ def open_tasks_of_case(session: Session, case_id: int, *, clock: Clock) -> list[
 
 def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> OpenTask:
     """Take an unassigned task of a lane the user works in."""
-    task = runtime.open_task(session, task_id)
+    task = runtime.open_task(session, task_id, lock=True)
     if task.assignee_id not in (None, user.id):
         raise Conflict(f"'{task.name}' is already assigned; a supervisor can reassign it.")
     runtime.check_can_work(user, task)
@@ -168,7 +168,7 @@ def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> O
 def reassign_task(session: Session, task_id: str, to_user_id: int, by: User, *,
                   clock: Clock) -> OpenTask:
     """A supervisor gives a task to another officer holding the task's role."""
-    task = runtime.open_task(session, task_id)
+    task = runtime.open_task(session, task_id, lock=True)
     if not by.has_role(Role.SUPERVISOR):
         raise PermissionDenied("Only a PCA supervisor reassigns tasks.")
     if task.directorate_code and by.directorate_code != task.directorate_code:
@@ -188,7 +188,7 @@ def reassign_task(session: Session, task_id: str, to_user_id: int, by: User, *,
 def complete_task(session: Session, task_id: str, user: User, form: Mapping[str, Any], *,
                   clock: Clock) -> AuditCase:
     """Validate the task's form, record its facts on the case, and move the process on."""
-    task = runtime.open_task(session, task_id)
+    task = runtime.open_task(session, task_id, lock=True)
     runtime.check_can_work(user, task)
     case = session.get(AuditCase, task.case_id)
     assert case is not None
