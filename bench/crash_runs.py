@@ -1,7 +1,7 @@
 """SIGKILL app and timer-worker processes in the middle of a load run, restart them, then prove
 that nothing committed was lost, no case was left half-advanced and every timer fired once.
 
-    .venv/bin/python bench/crash_runs.py [--kills 20] [--cases 1000] [--clients 6]
+    .venv/bin/python bench/crash_runs.py [--kills 20] [--cases 400] [--clients 6]
                                          [--workers 4] [--timer-workers 2]
                                          [--database URL | --postgres]
 
@@ -58,6 +58,10 @@ from audit_app.models import (AuditCase, CaseEvent, OpenTask, WorkflowTimer)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+# The master loads the app once and forks: a killed worker is replaced in a moment instead of
+# importing the app again (half a minute on a busy 2-core machine), so the load keeps running
+# between kills. Each worker drops the connection pool it inherited and opens its own.
+PRELOAD = Path(__file__).resolve().parent / "gunicorn_preload.py"
 
 
 @dataclass
@@ -110,7 +114,7 @@ def children(pid: int) -> list[int]:
 
 def run(env: dict[str, str], work: list[Work], *, kills: int, now: dt.datetime,
         clients: int = 6, workers: int = 4, timer_workers: int = 2, seed: int = 2026,
-        pause: tuple[float, float] = (0.3, 1.5)) -> Outcome:
+        pause: tuple[float, float] = (1.0, 4.0)) -> Outcome:
     """The load, the kills and the restarts; returns what the clients were told."""
     rnd = random.Random(seed)
     outcome = Outcome()
@@ -118,7 +122,8 @@ def run(env: dict[str, str], work: list[Work], *, kills: int, now: dt.datetime,
     port = free_port()
     gunicorn = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--graceful-timeout", "5", "audit_app.wsgi:app"],
+         "--log-level", "warning", "--graceful-timeout", "5", "--config", str(PRELOAD),
+         "audit_app.wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()
     running: dict[int, subprocess.Popen] = {}  # type: ignore[type-arg]
@@ -262,7 +267,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--cases", type=int, default=400)
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--timer-workers", type=int, default=2)
