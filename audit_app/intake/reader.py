@@ -144,8 +144,11 @@ def read_header(stream: TextIO) -> tuple[Any, list[str]]:
     return rows, names
 
 
-def open_records(stream: TextIO, spec: FileSpec) -> RecordReader:
-    """Read and check the header of `stream` now; iterate the result for the records."""
+def open_records(stream: TextIO, spec: FileSpec, stage: str | None = None) -> RecordReader:
+    """Read and check the header of `stream` now; iterate the result for the records.
+
+    With `stage` ("postgresql" or "sqlite", declarations only) valid records carry their
+    staging form in `Record.staged` instead of typed values."""
     rows, written = read_header(stream)
     header = [name.strip().lower() for name in written]
     known = set(spec.names)
@@ -167,5 +170,5 @@ def open_records(stream: TextIO, spec: FileSpec) -> RecordReader:
 
     extras = [(name, j) for j, name in enumerate(header) if name not in known]
     validator = RowValidator(spec, [position.get(name) for name in spec.names], len(header),
-                             extras)
+                             extras, stage=stage)
     return RecordReader(spec, rows, header, [name for name, _ in extras], validator.record)

@@ -10,7 +10,9 @@ from .files import IntakeFile
 from .formats import SPECS
 from .reader import open_records
 from .reference import import_reference_records
-from .service import ImportReport, RejectsWriter, import_declaration_records, start_batch
+from .pipeline import DeclarationChunks
+from .service import (ImportReport, RejectsWriter, import_declaration_chunks,
+                      import_declaration_records, start_batch)
 
 KINDS = ("declarations", "tariff", "preferential", "outcomes")
 
@@ -41,10 +43,24 @@ def import_records(session: Session, kind: str, records: Any, batch: Any, *,
 
 def import_file(session: Session, kind: str, path: Path, *, data_format: str = "canonical",
                 skip_invalid: bool = False, rejects_path: Path | None = None,
-                user_id: int | None = None) -> ImportReport:
-    """Import one file in the session's transaction; IntakeError means roll back."""
+                user_id: int | None = None, parallel: bool | None = None) -> ImportReport:
+    """Import one file in the session's transaction; IntakeError means roll back.
+
+    A declarations file in the canonical format is read in a second process when the machine
+    has a second core (`parallel=None`), see `pipeline.py`; True or False forces the choice."""
     if kind not in KINDS:
         raise ValueError(f"unknown intake kind {kind!r}")
+    if kind == "declarations" and data_format == "canonical":
+        dialect = session.connection().dialect.name
+        with DeclarationChunks(path, dialect, parallel) as source:
+            batch = start_batch(session, kind, "file", filename=str(path),
+                                data_format=data_format, user_id=user_id)
+            report = import_declaration_chunks(session, source.chunks, batch,
+                                               skip_invalid=skip_invalid,
+                                               rejects_path=rejects_path)
+            batch.sha256 = source.sha256
+        session.flush()
+        return report
     with IntakeFile(path) as source:
         records = _opener(kind, data_format)(source.text)
         batch = start_batch(session, kind, "file", filename=str(path), data_format=data_format,

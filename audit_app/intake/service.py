@@ -105,6 +105,18 @@ def import_declaration_records(session: Session, records: Iterable[Any], batch: 
                                skip_invalid: bool = False, rejects_path: Path | None = None,
                                now: dt.datetime | None = None) -> ImportReport:
     """Stage every valid record, check keys across the file, merge. Raises IntakeError."""
+    pg = session.connection().dialect.name == "postgresql"
+    return import_declaration_chunks(session, staging.chunk_records(records, pg), batch,
+                                     skip_invalid=skip_invalid, rejects_path=rejects_path,
+                                     now=now)
+
+
+def import_declaration_chunks(session: Session, chunks: Iterable[staging.Chunk],
+                              batch: ImportBatch, *, skip_invalid: bool = False,
+                              rejects_path: Path | None = None,
+                              now: dt.datetime | None = None) -> ImportReport:
+    """`import_declaration_records` for rows already grouped in staging form, in file order
+    (`staging.chunk_records`, or a reader process: see `pipeline.py`)."""
     now = now or utcnow()
     conn = session.connection()
     collector = _Collector()
@@ -114,16 +126,15 @@ def import_declaration_records(session: Session, records: Iterable[Any], batch: 
     stager = staging.Stager(conn)
     finished = False
     try:
-        for record in records:
-            report.rows_read += 1
-            if record.problems:
+        for rows_read, payload, count, bad in chunks:
+            report.rows_read += rows_read
+            for record in bad:
                 collector.add(record.problems)
                 if skip_invalid:
-                    rejects.write(record.problems, getattr(record, "raw", None))
-                continue
+                    rejects.write(record.problems, record.raw)
             if collector.count and not skip_invalid:
                 continue  # the file fails anyway: keep reading only to report every problem
-            stager.add(record.line, record.values, record.extras)
+            stager.add_chunk(payload, count)
         stager.finish()
         finished = True
         if collector.count and not skip_invalid:

@@ -6,15 +6,17 @@ the import's transaction.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
-from .formats import DECLARATIONS
+from .formats import DECLARATIONS, FileSpec, Integer, IsoDate, Number
+from .validate import Record
 
 STAGE = "stage_declaration_items"
 COLUMNS: tuple[str, ...] = DECLARATIONS.names
@@ -76,6 +78,151 @@ def _fingerprint(texts: list[str | None], extras: dict[str, str],
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def format_row(pg: bool, line: int, values: Sequence[Any], extras: dict[str, str]) -> Any:
+    """The staging form of one row given as typed values (API batches, KCS files): a COPY line
+    on PostgreSQL, a parameter tuple on SQLite. Files in the canonical format get the same
+    form straight from their text (`compile_row_stager`)."""
+    texts = [None if v is None else str(v) for v in values]
+    digest = _fingerprint(texts, extras)
+    attributes = json.dumps(extras, sort_keys=True) if extras else None
+    if pg:
+        for i in _TEXT_POSITIONS:
+            if texts[i] is not None:
+                texts[i] = texts[i].translate(_COPY_ESCAPES)  # type: ignore[union-attr]
+        cells = [str(line), *("\\N" if t is None else t for t in texts),
+                 "\\N" if attributes is None else attributes.translate(_COPY_ESCAPES), digest]
+        return "\t".join(cells)
+    return (line, *texts, attributes, digest)
+
+
+# A chunk of rows on their way to the staging table: (rows read, the staged rows' payload, how
+# many rows it holds, the records with problems, in file order). The payload is COPY text on
+# PostgreSQL and a list of parameter tuples on SQLite; it is what a reader process sends over.
+Chunk = tuple[int, Any, int, list[Any]]
+
+
+def chunk_records(records: Iterable[Any], pg: bool, size: int = CHUNK) -> Iterator[Chunk]:
+    """Group records into chunks of at most `size` rows (staged or with problems)."""
+    staged: list[Any] = []
+    bad: list[Any] = []
+    read = 0
+    for record in records:
+        read += 1
+        if record.problems:
+            bad.append(record)
+        elif record.staged is not None:
+            staged.append(record.staged)
+        else:
+            staged.append(format_row(pg, record.line, record.values, record.extras))
+        if len(staged) + len(bad) >= size:
+            yield read, _payload(pg, staged), len(staged), bad
+            staged, bad, read = [], [], 0
+    if read:
+        yield read, _payload(pg, staged), len(staged), bad
+
+
+def _payload(pg: bool, staged: list[Any]) -> Any:
+    if not pg:
+        return staged
+    return "\n".join(staged) + "\n" if staged else ""
+
+
+def _normal_number(text: str) -> str:
+    """What `_fingerprint` makes of str(Decimal(text)) for a text the Number pattern accepted:
+    no leading zeros (but one before the point), no trailing decimal zeros."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text[0] == "0" and len(text) > 1 and text[1] != ".":
+        text = text.lstrip("0") or "0"
+        if text[0] == ".":
+            text = "0" + text
+    return text
+
+
+
+_ROW_STAGER = """\
+def record(r, line):
+    joined = separator.join(r)
+    if row_matches(joined):
+        try:
+{dates}
+        except ValueError:  # e.g. 2025-02-30: right shape but no such day; explain() says so
+            return explain(r, line)
+        extras = {{}}
+{extras}
+        fingerprint = separator.join(({hashed},))
+        if extras:
+            fingerprint += "".join([separator + k + "=" + extras[k] for k in sorted(extras)])
+            attributes = dumps(extras, sort_keys=True)
+        else:
+            attributes = None
+        digest = blake2b(fingerprint.encode(), digest_size=16).hexdigest()
+{staged}
+        return Record(line, None, extras, [], None, staged)
+    return explain(r, line)
+"""
+_PG_STAGED = """\
+        if "\\\\" in joined or "\\t" in joined or "\\n" in joined or "\\r" in joined:
+            r = [cell.translate(escapes) for cell in r]
+            attributes = attributes and attributes.translate(escapes)
+        staged = "\\t".join((str(line), {cells}, attributes or NULL, digest))"""
+_SQLITE_STAGED = """\
+        staged = (line, {cells}, attributes, digest)"""
+
+
+def compile_row_stager(dialect: str, spec: FileSpec, positions: Sequence[int | None],
+                       extras: Sequence[tuple[str, int]], row_matches: Callable[[str], Any],
+                       explain: Callable[[list[str], int], Any]) -> Callable[[list[str], int], Any]:
+    """A validator's fast path that turns a valid row of the declarations file straight into
+    its staging form (`Record.staged`), without typed values: the cells are already the text
+    the database parses, so only dates are converted (to reject 2025-02-30) and only numbers
+    are normalised (for the fingerprint, which must equal `row_hash` of the typed values).
+    Rows that fail go to `explain`, as in the typed fast path."""
+    if spec.names != COLUMNS:
+        raise ValueError("only the declarations file is staged straight from its text")
+    pg = dialect == "postgresql"
+    namespace: dict[str, Any] = {
+        "row_matches": row_matches, "explain": explain, "separator": "\x1f",
+        "Record": Record, "blake2b": hashlib.blake2b, "dumps": json.dumps,
+        "number": _normal_number, "fromiso": dt.date.fromisoformat,
+        "escapes": _COPY_ESCAPES, "NULL": "\\N",
+    }
+    dates, hashed, cells = [], [], []
+    for col, pos in zip(spec.columns, positions):
+        if pos is None:
+            hashed.append('""')
+            cells.append("NULL" if pg else "None")
+            continue
+        raw = f"r[{pos}]"
+        kind = col.kind
+        if isinstance(kind, IsoDate):
+            dates.append(f"            fromiso({raw})")
+        if isinstance(kind, Number):
+            # Most amounts are whole numbers without leading zeros: no call for those.
+            plain = f"({raw} if {raw}[0] != '0' and '.' not in {raw} else number({raw}))"
+            hashed.append(plain if col.required else f"({raw} and {plain})")
+        elif isinstance(kind, Integer):
+            hashed.append(f"{raw}.lstrip('0')")
+        else:
+            hashed.append(raw)
+        if col.required:
+            cells.append(raw)
+        else:
+            cells.append(f"({raw} or {'NULL' if pg else 'None'})")
+    extra_lines = []
+    for k, (name, j) in enumerate(extras):
+        namespace[f"extra_{k}"] = name
+        extra_lines.append(f"        if r[{j}]: extras[extra_{k}] = r[{j}]")
+    staged = (_PG_STAGED if pg else _SQLITE_STAGED).format(cells=", ".join(cells))
+    source = _ROW_STAGER.format(dates="\n".join(dates) or "            pass",
+                                extras="\n".join(extra_lines), hashed=", ".join(hashed),
+                                staged=staged)
+    exec(compile(source, f"<intake staging path for {spec.name} ({dialect})>", "exec"),
+         namespace)
+    stager: Callable[[list[str], int], Any] = namespace["record"]
+    return stager
+
+
 class Stager:
     """Buffers rows and writes them to the staging table in chunks.
 
@@ -99,32 +246,34 @@ class Stager:
         self._copy = f"COPY {STAGE} ({names}) FROM STDIN"
 
     def add(self, line: int, values: Sequence[Any], extras: dict[str, str]) -> None:
-        texts = [None if v is None else str(v) for v in values]
-        digest = _fingerprint(texts, extras)
-        attributes = json.dumps(extras, sort_keys=True) if extras else None
-        if self.pg:
-            for i in _TEXT_POSITIONS:
-                if texts[i] is not None:
-                    texts[i] = texts[i].translate(_COPY_ESCAPES)  # type: ignore[union-attr]
-            cells = [str(line), *("\\N" if t is None else t for t in texts),
-                     "\\N" if attributes is None else attributes.translate(_COPY_ESCAPES),
-                     digest]
-            self._buffer.append("\t".join(cells))
-        else:
-            self._buffer.append((line, *texts, attributes, digest))
+        self._buffer.append(format_row(self.pg, line, values, extras))
         if len(self._buffer) >= CHUNK:
             self.flush()
+
+    def add_chunk(self, payload: Any, count: int) -> None:
+        """Write rows already in staging form (see `chunk_records`)."""
+        if not count:
+            return
+        self.flush()
+        if self.pg:
+            self._copy_write(payload)
+        else:
+            self.driver.executemany(self._insert, payload)
+        self.count += count
+
+    def _copy_write(self, text: str) -> None:
+        # One COPY for the whole file: the server parses while we validate the next rows.
+        if self._copy_context is None:
+            self._cursor = self.driver.cursor()
+            self._copy_context = self._cursor.copy(self._copy)
+            self._copy_stream = self._copy_context.__enter__()
+        self._copy_stream.write(text)
 
     def flush(self) -> None:
         if not self._buffer:
             return
         if self.pg:
-            # One COPY for the whole file: the server parses while we validate the next rows.
-            if self._copy_context is None:
-                self._cursor = self.driver.cursor()
-                self._copy_context = self._cursor.copy(self._copy)
-                self._copy_stream = self._copy_context.__enter__()
-            self._copy_stream.write("\n".join(self._buffer) + "\n")
+            self._copy_write("\n".join(self._buffer) + "\n")
         else:
             self.driver.executemany(self._insert, self._buffer)
         self.count += len(self._buffer)

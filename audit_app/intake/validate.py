@@ -38,15 +38,19 @@ class Record:
     holds the cells as read when there are problems (for a rejects file), else None.
     """
 
-    __slots__ = ("line", "values", "extras", "problems", "raw")
+    __slots__ = ("line", "values", "extras", "problems", "raw", "staged")
 
     def __init__(self, line: int, values: Values | None, extras: dict[str, str],
-                 problems: list[Problem], raw: list[str] | None = None) -> None:
+                 problems: list[Problem], raw: list[str] | None = None,
+                 staged: Any = None) -> None:
         self.line = line
         self.values = values
         self.extras = extras
         self.problems = problems
         self.raw = raw
+        # Set instead of `values` by a validator compiled with `stage=`: the row as the
+        # staging table takes it (a COPY line on PostgreSQL, a parameter tuple on SQLite).
+        self.staged = staged
 
     def __repr__(self) -> str:
         return (f"Record(line={self.line}, values={self.values!r}, extras={self.extras!r}, "
@@ -64,7 +68,7 @@ class RowValidator:
 
     def __init__(self, spec: FileSpec, positions: Sequence[int | None], width: int,
                  extras: Sequence[tuple[str, int]] = (),
-                 labels: Sequence[str] | None = None) -> None:
+                 labels: Sequence[str] | None = None, stage: str | None = None) -> None:
         self.spec = spec
         self._labels = tuple(labels or spec.names)
         self._extras = tuple(extras)
@@ -83,6 +87,11 @@ class RowValidator:
         row_matches = re.compile(SEPARATOR.join(parts)).fullmatch
         self.record: Callable[[list[str], int], Record] = _compile_fast_path(
             spec, positions, self._extras, row_matches, self._explain, self._checked)
+        if stage is not None:
+            # Valid rows go straight to their staging form, never through typed values.
+            from .staging import compile_row_stager
+            self.record = compile_row_stager(stage, spec, positions, self._extras, row_matches,
+                                             self._explain)
 
     def _explain(self, row: list[str], line: int) -> Record:
         """The slow path: check each cell on its own and say what is wrong."""
