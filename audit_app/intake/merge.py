@@ -121,34 +121,39 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
         LEFT JOIN clearing_agents ag ON ag.id = d.agent_id
         WHERE s.stored_hash <> s.row_hash""")
 
-    # 3. Headers: new GDs get their totals straight from the staged rows.
+    # 3. Headers. New GDs (no declaration_id from step 1) are inserted plainly, with their totals
+    # straight from the staged rows; stored GDs whose header changed are updated. (One INSERT ...
+    # ON CONFLICT for both costs PostgreSQL a speculative insertion per GD.)
+    def headers(stored: bool) -> str:
+        return f"""(SELECT gd_number, min(declaration_id) AS declaration_id,
+                     min(gd_date) AS gd_date, min(collectorate) AS collectorate,
+                     min(channel) AS channel, min(importer_ntn) AS importer_ntn,
+                     min(agent_code) AS agent_code, count(*) AS n,
+                     sum(declared_value_pkr) AS value, sum({_STAGE_LEVY_SUM}) AS duty
+              FROM {STAGE} WHERE declaration_id IS {'NOT ' if stored else ''}NULL
+              GROUP BY gd_number) h
+        JOIN importers imp ON imp.ntn = h.importer_ntn
+        LEFT JOIN clearing_agents ag ON ag.code = h.agent_code"""
     run(f"""INSERT INTO declarations (gd_number, gd_date, collectorate, channel, importer_id,
             agent_id, item_count, declared_value_pkr, duty_paid_pkr, amendment_count,
             first_received_at, updated_at)
         SELECT h.gd_number, h.gd_date, h.collectorate, h.channel, imp.id, ag.id, h.n, h.value,
                h.duty, 0, :now, :now
-        FROM (SELECT gd_number, min(gd_date) AS gd_date, min(collectorate) AS collectorate,
-                     min(channel) AS channel, min(importer_ntn) AS importer_ntn,
-                     min(agent_code) AS agent_code, count(*) AS n,
-                     sum(declared_value_pkr) AS value, sum({_STAGE_LEVY_SUM}) AS duty
-              FROM {STAGE} GROUP BY gd_number) h
-        JOIN importers imp ON imp.ntn = h.importer_ntn
-        LEFT JOIN clearing_agents ag ON ag.code = h.agent_code
-        WHERE true
-        ON CONFLICT (gd_number) DO UPDATE SET gd_date = excluded.gd_date,
-            collectorate = excluded.collectorate, channel = excluded.channel,
-            importer_id = excluded.importer_id, agent_id = excluded.agent_id,
-            updated_at = excluded.updated_at
-        WHERE declarations.gd_date <> excluded.gd_date
-           OR declarations.collectorate <> excluded.collectorate
-           OR declarations.channel <> excluded.channel
-           OR declarations.importer_id <> excluded.importer_id
-           OR coalesce(declarations.agent_id, -1) <> coalesce(excluded.agent_id, -1)""")
+        FROM {headers(stored=False)}""")
+    run(f"""UPDATE declarations SET gd_date = h.gd_date, collectorate = h.collectorate,
+            channel = h.channel, importer_id = imp.id, agent_id = ag.id, updated_at = :now
+        FROM {headers(stored=True)}
+        WHERE declarations.id = h.declaration_id
+          AND (declarations.gd_date <> h.gd_date
+           OR declarations.collectorate <> h.collectorate
+           OR declarations.channel <> h.channel
+           OR declarations.importer_id <> imp.id
+           OR coalesce(declarations.agent_id, -1) <> coalesce(ag.id, -1))""")
     _analyze(conn, "declarations")  # it may have grown from nothing: plan with real numbers
-    run(f"""UPDATE {STAGE} SET declaration_id = d.id, is_new_gd = 1 FROM declarations d
-        WHERE {STAGE}.declaration_id IS NULL AND d.gd_number = {STAGE}.gd_number""")
 
-    # 4. Items: amend the changed ones, add the new ones.
+    # 4. Items: amend the changed ones, add the new ones. New items find their declaration by
+    # its number here rather than by an UPDATE of every staged row first (a million row
+    # versions written for nothing on PostgreSQL).
     assignments = ", ".join(f"{c} = s.{c}" for c in ITEM_COLUMNS if c != "item_no")
     amended = run(f"""UPDATE declaration_items SET {assignments}, attributes = s.attributes,
             row_hash = s.row_hash, version = declaration_items.version + 1,
@@ -159,12 +164,16 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
     scols = ", ".join(f"s.{c}" for c in ITEM_COLUMNS)
     new = run(f"""INSERT INTO declaration_items (declaration_id, {cols}, attributes, row_hash,
             version, batch_id, updated_at)
-        SELECT s.declaration_id, {scols}, s.attributes, s.row_hash, 1, :batch, :now
-        FROM {STAGE} s WHERE s.item_id IS NULL""").rowcount
+        SELECT d.id, {scols}, s.attributes, s.row_hash, 1, :batch, :now
+        FROM {STAGE} s JOIN declarations d ON d.gd_number = s.gd_number
+        WHERE s.item_id IS NULL""").rowcount
 
-    # 5. Totals of GDs that existed before and changed; each amendment raised an item's version
+    # 5. Totals of GDs that existed before (step 1 gave their staged rows a declaration_id)
+    # and changed; each amendment raised an item's version
     # by one, so a GD's amendments are the sum of (version - 1).
-    if amended or new:
+    stored_changed = f"""SELECT declaration_id FROM {STAGE} WHERE declaration_id IS NOT NULL
+                         AND (item_id IS NULL OR stored_hash <> row_hash)"""
+    if (amended or new) and conn.execute(text(f"SELECT EXISTS ({stored_changed})")).scalar():
         _analyze(conn, "declaration_items")
         run(f"""UPDATE declarations SET item_count = t.n, declared_value_pkr = t.value,
                 duty_paid_pkr = t.duty, amendment_count = t.amendments
@@ -172,9 +181,7 @@ def merge(conn: Connection, batch_id: int, now: dt.datetime, staged: int) -> Mer
                          sum(i.declared_value_pkr) AS value, sum({_LEVY_SUM}) AS duty,
                          sum(i.version - 1) AS amendments
                   FROM declaration_items i
-                  WHERE i.declaration_id IN (
-                      SELECT declaration_id FROM {STAGE} WHERE is_new_gd IS NULL
-                         AND (item_id IS NULL OR stored_hash <> row_hash))
+                  WHERE i.declaration_id IN ({stored_changed})
                   GROUP BY i.declaration_id) t
             WHERE declarations.id = t.declaration_id""")
     return MergeCounts(new=new, amended=amended, unchanged=staged - new - amended)
