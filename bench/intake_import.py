@@ -4,7 +4,10 @@
 
 Each import runs as `pca declarations import` in a child process on a freshly migrated database,
 so the figure includes everything an operator waits for (start-up, validation, staging, merge,
-commit). Prints JSON: items/s and the child's peak resident memory.
+commit). Prints JSON: items/s, the CPU time of the command (with its reader process; the
+database server's is not included), peak resident memory of the largest process and of the
+command with its reader together (sampled), and the 1-minute load average at the start and end
+of each import (the machine is shared: compare CPU time when the load is high).
 """
 from __future__ import annotations
 
@@ -39,16 +42,45 @@ def _env(url: str) -> dict[str, str]:
     return env
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Memory of a process and its descendants (the reader process), in KiB: proportional set
+    size, so pages the forked reader shares with its parent count once."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
 def timed_import(url: str, path: Path) -> dict[str, float]:
     env = _env(url)
     subprocess.run([PCA, "db", "upgrade"], check=True, env=env, stdout=subprocess.DEVNULL)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
     started = time.perf_counter()
-    subprocess.run([PCA, "declarations", "import", str(path)], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    child = subprocess.Popen([PCA, "declarations", "import", str(path)], env=env,
+                             stdout=subprocess.DEVNULL)
+    tree_peak = 0
+    while child.poll() is None:
+        tree_peak = max(tree_peak, _tree_rss_kib(child.pid))
+        time.sleep(0.2)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(max(peak, before) / 1024, 1)}
+    if child.returncode:
+        raise SystemExit(f"import failed with exit code {child.returncode}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": round(seconds, 2),
+            # CPU of the import command and its reader process (not the database server's)
+            "cpu_seconds": round(cpu, 2),
+            "peak_rss_mb": round(max(after.ru_maxrss, before.ru_maxrss) / 1024, 1),
+            "peak_rss_all_processes_mb": round(tree_peak / 1024, 1),
+            "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
 def postgres_database(base: str) -> tuple[str, object]:
