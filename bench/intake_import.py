@@ -42,20 +42,25 @@ def _env(url: str) -> dict[str, str]:
     return env
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Memory of a process and its descendants (the reader process), in KiB: proportional set
-    size, so pages the forked reader shares with its parent count once."""
-    total, todo = 0, [pid]
+def _tree_memory_kib(pid: int) -> tuple[int, int]:
+    """(largest resident set of one process, proportional set size of all together) of a
+    process and its descendants (the reader process), in KiB; PSS counts the pages the forked
+    reader shares with its parent once."""
+    largest = total = 0
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
             with open(f"/proc/{p}/smaps_rollup") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+                fields = {line.split(":")[0]: int(line.split()[1]) for line in f
+                          if line.startswith(("Rss:", "Pss:"))}
             with open(f"/proc/{p}/task/{p}/children") as f:
                 todo.extend(int(c) for c in f.read().split())
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
+        except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+        largest = max(largest, fields.get("Rss", 0))
+        total += fields.get("Pss", 0)
+    return largest, total
 
 
 def timed_import(url: str, path: Path) -> dict[str, float]:
@@ -66,9 +71,10 @@ def timed_import(url: str, path: Path) -> dict[str, float]:
     started = time.perf_counter()
     child = subprocess.Popen([PCA, "declarations", "import", str(path)], env=env,
                              stdout=subprocess.DEVNULL)
-    tree_peak = 0
+    largest = together = 0  # sampled: RUSAGE_CHILDREN's maximum spans every earlier child too
     while child.poll() is None:
-        tree_peak = max(tree_peak, _tree_rss_kib(child.pid))
+        one, both = _tree_memory_kib(child.pid)
+        largest, together = max(largest, one), max(together, both)
         time.sleep(0.2)
     seconds = time.perf_counter() - started
     if child.returncode:
@@ -78,8 +84,8 @@ def timed_import(url: str, path: Path) -> dict[str, float]:
     return {"seconds": round(seconds, 2),
             # CPU of the import command and its reader process (not the database server's)
             "cpu_seconds": round(cpu, 2),
-            "peak_rss_mb": round(max(after.ru_maxrss, before.ru_maxrss) / 1024, 1),
-            "peak_rss_all_processes_mb": round(tree_peak / 1024, 1),
+            "peak_rss_mb": round(largest / 1024, 1),
+            "peak_pss_with_reader_mb": round(together / 1024, 1),
             "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
