@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
@@ -25,6 +26,13 @@ from audit_app.models import Role
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 PASSWORD = "correct-horse-battery"
+
+# Property tests check behaviour, not speed: on a busy CI machine Hypothesis's timing health check and
+# per-example deadline would fail tests whose logic is fine.
+settings.register_profile(
+    "pca", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("pca")
 
 
 @pytest.fixture(scope="session", autouse=True)
