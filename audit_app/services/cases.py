@@ -205,7 +205,8 @@ def complete_task(session: Session, task_id: str, user: User, form: Mapping[str,
 
 
 def get_case(session: Session, case_id: int, user: User) -> AuditCase:
-    """A case the user may read: their directorate's, or any for management."""
+    """A case the user may read: their directorate's, or any for management and for
+    appellate / ADR officers (appellate forums hear appeals from every collectorate)."""
     case = session.get(AuditCase, case_id)
     if case is None:
         raise NotFound(f"No audit case {case_id}.")
@@ -213,7 +214,8 @@ def get_case(session: Session, case_id: int, user: User) -> AuditCase:
     if (case.directorate_code and user.directorate_code != case.directorate_code
             and not (case.adjudication_office
                      and user.directorate_code == case.adjudication_office)
-            and not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR)):
+            and not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR,
+                                  Role.APPELLATE_OFFICER)):
         raise PermissionDenied(f"Case {case.case_number} belongs to directorate "
                                f"{case.directorate_code}.")
     return case
