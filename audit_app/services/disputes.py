@@ -230,6 +230,48 @@ def docket(session: Session, user: User, *, clock: Clock) -> tuple[list[DocketRo
     return rows, windows
 
 
+@dataclass(frozen=True)
+class FirstFilingRow:
+    """An order-in-original still open to its first appeal or ADR application."""
+
+    case: AuditCase
+    order: Order
+    file_by: dt.date  # the Collector (Appeals) window's last day
+    days_left: int
+    demand: Decimal  # the demand now (the ledger's `demanded`)
+
+
+def orders_open(session: Session, *, clock: Clock, limit: int = 200) -> list[FirstFilingRow]:
+    """Orders-in-original (adjudged) whose first filing window is still open and against which
+    nothing was filed yet, the window closing soonest first: where an appellate officer finds
+    a case to record the trader's appeal or ADR application on."""
+    from ..models import Adjudication, OrderInOriginal
+    today = local_date(clock.now())
+    # Windows are date-effective rules: a generous lower bound on the order date in SQL, the
+    # exact window (from the rule in force on the order's date) below.
+    widest = max(days_for(session, FILING_KEY["collector_appeals"], today), 1) * 3
+    filed = select(Dispute.id).where(Dispute.case_id == Adjudication.case_id,
+                                     Dispute.original_order == OrderInOriginal.number)
+    query = (select(OrderInOriginal, AuditCase)
+             .join(Adjudication, Adjudication.id == OrderInOriginal.adjudication_id)
+             .join(AuditCase, AuditCase.id == Adjudication.case_id)
+             .where(OrderInOriginal.outcome == "adjudged",
+                    OrderInOriginal.order_date >= today - dt.timedelta(days=widest),
+                    ~filed.exists())
+             .order_by(OrderInOriginal.order_date, OrderInOriginal.id))
+    rows = []
+    for order, case in session.execute(query):
+        found = opening(session, case)
+        if found is None or found.original.number != order.number or found.order != found.original:
+            continue  # a later order replaced it, or a dispute is under way
+        ends = window_ends(session, "collector_appeals", found)
+        if ends >= today:
+            rows.append(FirstFilingRow(case, found.original, ends, (ends - today).days,
+                                       money.total(money.demand(session, case))))
+    rows.sort(key=lambda r: (r.file_by, r.case.id))
+    return rows[:limit]
+
+
 # --- filing -------------------------------------------------------------------------------
 
 def file(session: Session, case: AuditCase, form: Mapping[str, Any], *, actor: User,

@@ -85,6 +85,7 @@ def docket():  # type: ignore[no-untyped-def]
     session, now = get_session(), clock()
     rows, windows = disputes.docket(session, current_user, clock=now)
     return render_template("disputes/docket.html", rows=rows, windows=windows,
+                           first=disputes.orders_open(session, clock=now),
                            today=local_date(now.now()))
 
 
