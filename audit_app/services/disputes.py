@@ -541,11 +541,12 @@ def _record_decision(session: Session, case: AuditCase, dispute: Dispute, outcom
     dispute.demand_after, dispute.demand_after_pkr = money.as_json(after), money.total(after)
     reference = order_number or f"{dispute.forum.upper()}-{dispute.id}"
     actor = session.get(User, actor_id) if actor_id else None
+    # The order-in-appeal first: a demand notice re-issued for the changed demand cites it.
+    if dispute.forum != "adr" and actor is not None:
+        _issue_order_in_appeal(session, case, dispute, before, after, actor, clock)
     money.change_demand(session, case, before, after, kind=f"{dispute.forum}_{outcome}",
                         reference=reference, entry_date=decided_on, actor=actor, clock=clock,
                         note=f"{dispute.forum_label}: {dispute.outcome_label}")
-    if dispute.forum != "adr" and actor is not None:
-        _issue_order_in_appeal(session, case, dispute, before, after, actor, clock)
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
                           kind="dispute_decided", element_id=dispute.forum,
                           summary=f"{dispute.forum_label}: {dispute.outcome_label.lower()} on "

@@ -226,13 +226,21 @@ def change_demand(session: Session, case: AuditCase, new_sum: Mapping[str, Any],
                   on: dt.date | None = None, kind: str = "demand_changed",
                   document_ref: str | None = None) -> Position:
     """The demand becomes `new_sum` ({"levies": {...}, "penalty", "fine"}: the whole new
-    demand); reductions are remitted, stays above what is left are released, and a recovery
-    with nothing left to recover closes. Returns the new position."""
+    demand); reductions are remitted, stays above what is left are released, a recovery
+    with nothing left to recover closes, and a demand notice already issued on a demand still
+    being recovered is re-issued (a new version) with the demand as changed. Returns the new
+    position."""
     if not (reason or "").strip():
         raise ValidationFailed("Demand not changed.", {"reason": "required"})
     ledger.adjust_demand(session, case.id, new_sum, reason=reason, reference=reference,
                          actor=actor, clock=clock, on=on, kind=kind, document_ref=document_ref)
-    return position(session, case.id)
+    where = position(session, case.id)
+    if where.demanded > 0 and running_instance(session, case.id) is not None:
+        from . import recovery_forms  # the notice is the recovery form's document
+        recovery_forms.revise_notice(
+            session, case, actor=actor, clock=clock,
+            reason=f"Demand changed: {reason}" + (f" ({reference})" if reference else ""))
+    return where
 
 
 # --- stays ---------------------------------------------------------------------------------

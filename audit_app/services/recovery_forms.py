@@ -56,6 +56,16 @@ def _issue_notice_document(session: Session, case: AuditCase, demand: Demand,
     except ImportError:  # the documents service is not part of this build yet
         demand.notice_number = f"DN/{case.case_number}/{demand.id}"
         return
+    doc = documents.issue(session, case, "demand_notice", notice_context(session, case, demand),
+                          actor=actor, clock=clock)
+    demand.notice_number, demand.document_id = doc.number, doc.id
+
+
+def notice_context(session: Session, case: AuditCase, demand: Demand) -> dict[str, Any]:
+    """What the demand notice states: the order the demand rests on (the latest order-in-appeal,
+    else the order-in-original), the demand as it stands in the ledger, what is paid and
+    stayed, and the pay-by date."""
+    from . import documents
     where = position(session, case.id)
     order = None
     for kind in ("order_in_appeal", "order_in_original"):
@@ -65,13 +75,34 @@ def _issue_notice_document(session: Session, case: AuditCase, demand: Demand,
     if order is None:
         order = {"number": demand.order_ref or "-", "date": demand.raised_on}
     current = ledger.demand(session, case.id)
-    doc = documents.issue(session, case, "demand_notice", {
-        "order": order, "importer": documents.party_importer(case),
-        "demand": {"levies": current["levies"], "penalty": current["penalty"],
-                   "fine": current["fine"]},
-        "paid": where.paid, "stayed": where.stayed, "pay_by": demand.pay_by},
-        actor=actor, clock=clock)
-    demand.notice_number, demand.document_id = doc.number, doc.id
+    return {"order": order, "importer": documents.party_importer(case),
+            "demand": {"levies": current["levies"], "penalty": current["penalty"],
+                       "fine": current["fine"]},
+            "paid": where.paid, "stayed": where.stayed, "pay_by": demand.pay_by}
+
+
+def revise_notice(session: Session, case: AuditCase, *, reason: str, actor: User | None,
+                  clock: Clock) -> None:
+    """The demand changed (appeal, ADR) after its notice was issued and something is still
+    recoverable: the notice is re-issued as a new version of the same number stating the demand
+    as it now stands and the order it now rests on. The pay-by date stays that of the notice:
+    an order that lowers the demand gives no fresh time to pay what remains."""
+    from ..models import IssuedDocument, User as UserModel
+    from . import documents
+    demand = current_demand(session, case.id)
+    if demand is None or demand.status != "open" or demand.document_id is None:
+        return
+    previous = session.get(IssuedDocument, demand.document_id)
+    if previous is None:
+        return
+    previous = documents.latest_version(session, previous)
+    issuer = actor or (session.get(UserModel, demand.issued_by_id) if demand.issued_by_id
+                       else None)
+    if issuer is None:
+        return  # nobody to sign it: the officer re-issues it with the next step
+    doc = documents.reissue(session, previous, notice_context(session, case, demand),
+                            actor=issuer, clock=clock, reason=reason[:200])
+    demand.document_id = doc.id
 
 
 @task_forms.form("await_payment")
