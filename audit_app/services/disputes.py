@@ -22,6 +22,9 @@ Decisions taken here (DOMAIN.md s.9 leaves them open):
   sets the order-in-original aside; the fresh order makes the new demand); an accepted ADR
   settles it at the amount agreed, taken from duty and taxes first, in levy order, then
   penalty, then fine. Only disputes filed by the trader are modelled.
+- A stay of recovery a forum grants pending its decision ends with that decision, whatever
+  the outcome (recovery.end_stays_of_forum); a stay granted until a date lapses after it
+  through the worker. A further forum's stay is recorded afresh.
 - The officer who records a decision is the task's assignee (the generic task page requires
   claiming before completing); forms carry no actor.
 
@@ -547,6 +550,10 @@ def _record_decision(session: Session, case: AuditCase, dispute: Dispute, outcom
     money.change_demand(session, case, before, after, kind=f"{dispute.forum}_{outcome}",
                         reference=reference, entry_date=decided_on, actor=actor, clock=clock,
                         note=f"{dispute.forum_label}: {dispute.outcome_label}")
+    # A stay the forum granted pending its decision ends with the decision, whatever it is.
+    from . import recovery
+    recovery.end_stays_of_forum(session, case, dispute.forum, decided_on=decided_on,
+                                reference=reference, actor=actor, clock=clock)
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor_id,
                           kind="dispute_decided", element_id=dispute.forum,
                           summary=f"{dispute.forum_label}: {dispute.outcome_label.lower()} on "

@@ -23,14 +23,14 @@ from typing import Any
 from sqlalchemy import and_, case as sql_case, func, select
 from sqlalchemy.orm import Session
 
-from workflows import handoffs, runtime
-from workflows.clock import Clock, local_date
+from workflows import handoffs, runtime, worker
+from workflows.clock import Clock, end_of_day_utc, local_date
 
 from . import ledger
 from .task_forms import parse_amount, parse_date, raise_if
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..models import (AuditCase, Demand, EnforcementAction, Importer, LedgerEntry, OpenTask,
-                      Role, Stay, User, WorkflowInstance)
+from ..models import (AuditCase, CaseEvent, Demand, EnforcementAction, Importer, LedgerEntry,
+                      OpenTask, Role, Stay, User, WorkflowInstance, WorkflowTimer)
 from ..models.ledger import LEVIES, LEVY_LABELS
 
 PROCESS_ID = "recovery"
@@ -297,6 +297,8 @@ def record_stay(session: Session, case: AuditCase | int, *, forum: str, granted_
                 recorded_by_id=actor.id if actor else None, created_at=clock.now())
     session.add(stay)
     session.flush()
+    if until is not None:
+        _schedule_lapse(session, stay, running_instance(session, case.id))
     ledger.post(session, case.id, "stayed", split, on=granted_on, kind="stay_ordered",
                 actor=actor, clock=clock, reference=reference,
                 note=f"Stay by the {FORUMS[forum]}" + (f" until {until:%d %b %Y}" if until else ""))
@@ -304,9 +306,10 @@ def record_stay(session: Session, case: AuditCase | int, *, forum: str, granted_
 
 
 def lift_stay(session: Session, stay_id: int, *, lifted_on: dt.date, reference: str | None,
-              actor: User | None, clock: Clock) -> Stay:
-    """The forum lifted (vacated) the stay, or it lapsed: what it still holds becomes
-    recoverable again, and a recovery watching the stay moves on to enforcement."""
+              actor: User | None, clock: Clock, note: str | None = None) -> Stay:
+    """The forum lifted (vacated) the stay, it lapsed, or it ended with the forum's decision:
+    what it still holds becomes recoverable again, and a recovery watching the stay moves on
+    to enforcement (or closes, when nothing is left)."""
     stay = session.get(Stay, stay_id)
     if stay is None:
         raise NotFound(f"No stay {stay_id}.")
@@ -327,7 +330,11 @@ def lift_stay(session: Session, stay_id: int, *, lifted_on: dt.date, reference: 
     stay.lifted_by_id = actor.id if actor else None
     ledger.post(session, stay.case_id, "stayed", release, on=lifted_on, kind="stay_lifted",
                 actor=actor, clock=clock, reference=stay.lift_reference or stay.order_ref,
-                note=f"Stay {stay.order_ref} lifted")
+                note=note or f"Stay {stay.order_ref} lifted")
+    session.add(CaseEvent(case_id=stay.case_id, at=clock.now(),
+                          actor_id=actor.id if actor else None, kind="stay_lifted",
+                          summary=note or f"Stay {stay.order_ref} lifted on {lifted_on:%d %b %Y}",
+                          data={"stay_id": stay.id, "lifted_on": lifted_on.isoformat()}))
     case = session.get(AuditCase, stay.case_id)
     assert case is not None
     where = position(session, case.id)
@@ -339,6 +346,52 @@ def lift_stay(session: Session, stay_id: int, *, lifted_on: dt.date, reference: 
     else:
         settle_if_done(session, case, clock=clock, actor=actor)
     return stay
+
+
+STAY_LAPSE = "stay_lapse"  # WorkflowTimer kind: a stay granted until a date ends after it
+
+
+def _schedule_lapse(session: Session, stay: Stay, instance: WorkflowInstance | None) -> None:
+    """A stay granted until a date is in force through that day (Pakistan time) and lapses as
+    the next day begins: a timer the ordinary worker fires exactly once."""
+    if instance is None or stay.until is None:
+        return
+    session.add(WorkflowTimer(instance_id=instance.id, task_id=f"stay{stay.id}",
+                              element_id="stay_lapsed", kind=STAY_LAPSE,
+                              due_at=end_of_day_utc(stay.until)))
+    session.flush()
+
+
+def _stay_lapses(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
+    stay = session.get(Stay, int(timer.task_id.removeprefix("stay")))
+    if stay is None:
+        return "stay gone"
+    if stay.lifted_on is not None:
+        return f"stay already lifted on {stay.lifted_on.isoformat()}"
+    assert stay.until is not None
+    lapsed_on = stay.until + dt.timedelta(days=1)
+    lift_stay(session, stay.id, lifted_on=min(lapsed_on, local_date(clock.now())),
+              reference=None, actor=None, clock=clock,
+              note=f"Stay {stay.order_ref} lapsed: granted until {stay.until:%d %b %Y}")
+    return f"stay {stay.order_ref} lapsed"
+
+
+worker.TIMER_KINDS[STAY_LAPSE] = _stay_lapses
+
+
+def end_stays_of_forum(session: Session, case: AuditCase, forum: str, *, decided_on: dt.date,
+                       reference: str | None, actor: User | None, clock: Clock) -> list[Stay]:
+    """The forum decided the matter before it: the stays it granted end with its decision (a
+    further forum's own stay is recorded afresh). Returns the stays ended."""
+    ended = []
+    for stay in session.scalars(select(Stay).where(Stay.case_id == case.id, Stay.forum == forum,
+                                                   Stay.lifted_on.is_(None))
+                                .order_by(Stay.id)):
+        lift_stay(session, stay.id, lifted_on=max(decided_on, stay.granted_on),
+                  reference=reference, actor=actor, clock=clock,
+                  note=f"Stay {stay.order_ref} ended with the {FORUMS[forum]}'s decision")
+        ended.append(stay)
+    return ended
 
 
 def stays(session: Session, case_id: int) -> list[Stay]:

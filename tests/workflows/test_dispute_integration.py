@@ -116,3 +116,115 @@ def test_a_remand_returns_the_case_to_adjudication(court: Court, officer: User) 
     assert "adjudication" in running and "dispute" not in running
     # Until the fresh order, nothing is open to appeal.
     assert disputes.opening(court.session, case) is None
+
+
+# --- the demand notice, stays and the forum's decision -----------------------------------------
+
+def _notice(court: Court, make_user, case) -> None:  # type: ignore[no-untyped-def]
+    """The recovery officer of the office issues the demand notice."""
+    from audit_app.models import OpenTask
+    from audit_app.services import cases
+    make_user(Role.RECOVERY_OFFICER, username="recov", directorate="PCA-S")
+    officer = court.session.scalar(select(User).where(User.username == "recov"))
+    task = court.session.scalar(select(OpenTask).where(
+        OpenTask.case_id == case.id, OpenTask.element_id == "issue_demand_notice"))
+    cases.complete_task(court.session, task.task_id, officer, {}, clock=court.w.clock)
+    court.session.commit()
+
+
+def _notices(court: Court, case):  # type: ignore[no-untyped-def]
+    from audit_app.models import IssuedDocument
+    return list(court.session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.kind == "demand_notice")
+        .order_by(IssuedDocument.version)))
+
+
+def test_a_reduction_re_issues_the_demand_notice_with_the_demand_as_changed(
+        court: Court, officer: User, make_user) -> None:  # type: ignore[no-untyped-def]
+    from audit_app.services import documents
+    case, order_date = _ordered(court)
+    _notice(court, make_user, case)
+    first = recovery.current_demand(court.session, case.id)
+    pay_by = first.pay_by
+    appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=10))
+    _decide(court, officer, appeal, "reduced", after_cd="40000", after_penalty="0")
+    v1, v2 = _notices(court, case)
+    assert (v1.number, v1.version, v2.number, v2.version) == (v1.number, 1, v1.number, 2)
+    assert v2.replaces_id == v1.id and "Collector (Appeals)" in v2.reissue_reason
+    text = documents.text_of(court.session, v2)
+    oia = documents.current(court.session, case, "order_in_appeal")
+    assert oia.number in text  # the order the demand now rests on
+    assert "90,000" in text and "175,000" not in text
+    demand = recovery.current_demand(court.session, case.id)
+    assert demand.document_id == v2.id and demand.pay_by == pay_by
+    # Upheld changes nothing: no new version.
+    disputes.accept(court.session, case, actor=officer, clock=court.w.clock)
+    court.session.commit()
+    assert len(_notices(court, case)) == 2
+
+
+def test_set_aside_after_the_notice_closes_recovery_without_a_new_notice(
+        court: Court, officer: User, make_user) -> None:  # type: ignore[no-untyped-def]
+    case, order_date = _ordered(court)
+    _notice(court, make_user, case)
+    appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=3))
+    _decide(court, officer, appeal, "set_aside")
+    statuses = {d.process_id: d.end_status for d in runtime.diagrams(court.session, case.id)}
+    assert statuses["recovery"] == "demand_cancelled"
+    assert recovery.current_demand(court.session, case.id).status == "demand_cancelled"
+    assert len(_notices(court, case)) == 1
+
+
+@pytest.mark.parametrize("outcome, form", [("upheld", {}),
+                                           ("reduced", {"after_cd": "80000"})])
+def test_a_forums_stay_ends_with_its_decision(court: Court, officer: User, make_user,
+                                              outcome: str, form: dict) -> None:  # type: ignore[no-untyped-def]
+    case, order_date = _ordered(court)
+    _notice(court, make_user, case)
+    appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=5))
+    stay = disputes.record_stay(court.session, appeal, {
+        "amount": "60000", "order_ref": "STAY/9", "granted_on": court.today().isoformat()},
+        actor=officer, clock=court.w.clock)
+    court.session.commit()
+    assert recovery.position(court.session, case.id).stayed == D(60_000)
+    _decide(court, officer, appeal, outcome, **form)
+    court.session.refresh(stay)
+    assert stay.lifted_on == court.today() and stay.lift_reference == "OIA/1"
+    where = recovery.position(court.session, case.id)
+    assert where.stayed == 0 and where.recoverable == where.demanded > 0
+    assert [e.summary for e in court.w.events(case, "stay_lifted")] == [
+        "Stay STAY/9 ended with the Collector (Appeals)'s decision"]
+
+
+def test_a_stay_granted_until_a_date_lapses_through_the_worker(
+        app, court: Court, officer: User, make_user) -> None:  # type: ignore[no-untyped-def]
+    from workflows.clock import end_of_day_utc
+    from workflows.worker import run_once
+    case, order_date = _ordered(court)
+    _notice(court, make_user, case)
+    appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=5))
+    until = court.today() + dt.timedelta(days=20)
+    stay = disputes.record_stay(court.session, appeal, {
+        "amount": "175000", "order_ref": "STAY/10", "granted_on": court.today().isoformat(),
+        "until": until.isoformat()}, actor=officer, clock=court.w.clock)
+    court.session.commit()
+    sessions = app.extensions["pca_db"].sessionmaker
+
+    def worker_at(instant: dt.datetime) -> None:
+        court.w.clock.set(instant)
+        run_once(sessions, court.w.clock)
+        court.session.expire_all()
+
+    worker_at(end_of_day_utc(until) - dt.timedelta(minutes=1))  # the last minute of `until`
+    assert court.session.get(type(stay), stay.id).lifted_on is None
+    assert recovery.position(court.session, case.id).stayed == D(175_000)
+    worker_at(end_of_day_utc(until))
+    lapsed = court.session.get(type(stay), stay.id)
+    assert lapsed.lifted_on == until + dt.timedelta(days=1) and lapsed.lifted_by_id is None
+    where = recovery.position(court.session, case.id)
+    assert where.stayed == 0 and where.recoverable == D(175_000)
+    assert [e.summary for e in court.w.events(case, "stay_lifted")] == [
+        f"Stay STAY/10 lapsed: granted until {until:%d %b %Y}"]
+    # The appeal decided later finds no stay to end.
+    _decide(court, officer, appeal, "upheld")
+    assert len(court.w.events(case, "stay_lifted")) == 1
