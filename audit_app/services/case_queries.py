@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationFailed
-from ..models import AuditCase, CaseItem, DeclarationItem, OpenTask, Role, User, UserRole
+from ..models import (AuditCase, CaseItem, DeclarationItem, Importer, OpenTask, Role, User,
+                      UserRole)
 from workflows.clock import Clock, as_utc
 
 from .cases import TaskRow
@@ -62,8 +63,9 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
                       offset: int = 0) -> tuple[list[TaskRow], int]:
     """Every open task of the user's directorate, whatever its lane, due first, and how many
     there are: what a supervisor oversees and may reassign (reads the OpenTask projection)."""
-    query = (select(OpenTask, AuditCase.case_number)
-             .join(AuditCase, AuditCase.id == OpenTask.case_id))
+    query = (select(OpenTask, AuditCase.case_number, Importer.name)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .join(Importer, Importer.id == AuditCase.importer_id))
     counted = select(func.count(OpenTask.id))  # the task rows alone: no visit to the cases
     if user.directorate_code:
         query = query.where(OpenTask.directorate_code == user.directorate_code)
@@ -72,7 +74,8 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))
-    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in rows], total
+    return [TaskRow(t, number, as_utc(t.due_at) <= now, importer)
+            for t, number, importer in rows], total
 
 
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:

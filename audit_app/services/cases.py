@@ -22,8 +22,8 @@ from workflows.deadlines import days_for
 
 from . import case_facts, documents, ledger, task_forms
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, OpenTask, Role, User,
-                      UserRole)
+from ..models import (AuditCase, AuditProposal, CaseEvent, CaseItem, Importer, OpenTask, Role,
+                      User, UserRole)
 
 AUDIT_TYPES = ("desk", "field")
 REVIEW_DECISIONS = ("approve", "return")
@@ -81,6 +81,7 @@ class TaskRow:
     task: OpenTask
     case_number: str
     overdue: bool
+    importer: str = ""  # the case's importer (the work queue shows whose case it is)
 
 
 def list_tasks(session: Session, user: User, *, team: bool = False,
@@ -128,12 +129,14 @@ def page_tasks(session: Session, user: User, *, which: str = "mine", clock: Cloc
     # Counted on the task rows alone (every open task has its case): a join would make the
     # database visit every case of a long queue just to count it.
     total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
-    query = (select(OpenTask, AuditCase.case_number)
-             .join(AuditCase, AuditCase.id == OpenTask.case_id).where(*conditions))
+    query = (select(OpenTask, AuditCase.case_number, Importer.name)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .join(Importer, Importer.id == AuditCase.importer_id).where(*conditions))
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))
-    return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in rows], total
+    return [TaskRow(t, number, _aware(t.due_at) <= now, importer)
+            for t, number, importer in rows], total
 
 
 def get_task(session: Session, task_id: str, user: User, *, clock: Clock) -> TaskRow:
