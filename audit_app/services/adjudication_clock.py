@@ -21,8 +21,8 @@ from workflows.clock import Clock, end_of_day_utc, local_date
 from workflows.deadlines import days_for
 
 from ..errors import Conflict, PermissionDenied, ValidationFailed
-from ..models import (AdjudicatingOfficer, Adjudication, AuditCase, CaseEvent, Role, User,
-                      WorkflowTimer)
+from ..models import (AdjudicatingOfficer, Adjudication, AuditCase, CaseEvent, OpenTask, Role,
+                      User, WorkflowTimer)
 
 TIMER_KIND = "adj_limit"
 WARNINGS = (("first", 1, "adjudication.first_warning_days_before"),
@@ -186,6 +186,7 @@ def _fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
     today = local_date(clock.now())
     left = (adj.order_due_on - today).days
     chief = _collector_of(session, case)
+    _escalate_open_task(session, adj, chief, clock)
     summary = (f"Order limit passed on {adj.order_due_on:%d %b %Y} without an order: "
                "the case must be flagged time-barred" if level == PASSED_LEVEL else
                f"{left} days left to pass the order-in-original "
@@ -197,6 +198,19 @@ def _fire(session: Session, timer: WorkflowTimer, clock: Clock) -> str:
                                 "order_due_on": adj.order_due_on.isoformat(),
                                 "officer_id": adj.officer_id, "escalated_to_id": chief}))
     return f"warning {name}: {left} days left"
+
+
+def _escalate_open_task(session: Session, adj: Adjudication, chief: int | None,
+                        clock: Clock) -> None:
+    """The Collector sees the proceeding among the escalations of their work queue: its open
+    adjudication task is marked escalated to them (once)."""
+    if chief is None or adj.instance_id is None:
+        return
+    for task in session.scalars(select(OpenTask).where(
+            OpenTask.instance_id == adj.instance_id,
+            OpenTask.lane == Role.ADJUDICATION_OFFICER.value)):
+        if task.escalated_to_id is None:
+            task.escalated_at, task.escalated_to_id = clock.now(), chief
 
 
 def _collector_of(session: Session, case: AuditCase) -> int | None:

@@ -1,7 +1,8 @@
 """Work queues and the task page.
 
-`/tasks` lists my tasks, my team's (my directorate, the lanes I hold) and, for a supervisor,
-the escalations, from `OpenTask` rows only (no workflow is loaded). `/tasks/<task_id>` is one
+`/tasks` lists my tasks, my team's (my directorate, the lanes I hold) and the tasks escalated
+to me (a supervisor's team's overdue tasks; adjudication tasks near or past the order limit for
+the Collector), from `OpenTask` rows only (no workflow is loaded). `/tasks/<task_id>` is one
 generic page for every process: the case summary, then the form partial
 `tasks/forms/<element_id>.html`. A process adds a task form in three places, none of them here:
 the server-side handler (`services.task_forms.form("element_id")`), the partial, and, when the
@@ -66,8 +67,6 @@ def _section(which: str, limit: int, offset: int) -> tuple[list[cases.TaskRow], 
         # A supervisor's team is the whole directorate: every lane's tasks, to reassign.
         return case_queries.directorate_tasks(session, current_user, clock=now, limit=limit,
                                               offset=offset)
-    if which == "escalations" and not current_user.has_role(Role.SUPERVISOR):
-        return [], 0
     return cases.page_tasks(session, current_user, which=which, clock=now, limit=limit,
                             offset=offset)
 

@@ -147,3 +147,23 @@ def test_who_may_see_the_docket_and_extend(client: FlaskClient, clocked: Court, 
     response = client.post(f"/adjudication/cases/{case.id}/extension",
                            data={"days": "5", "reasons": "Reasons recorded here"})
     assert response.status_code == extend
+
+
+def test_the_collector_sees_a_proceeding_near_its_limit_among_escalations(
+        app: Flask, client: FlaskClient, clocked: Court) -> None:
+    from workflows.worker import run_once
+    c = clocked
+    case = c.referred()
+    scn = c.to_order(case)  # the order is due: 'Record the order-in-original' is open
+    login(client, "adj_collector")
+    c.at_day(scn, 21)
+    run_once(app.extensions["pca_db"].sessionmaker, c.w.clock)
+    assert 'data-testid="escalations"' not in _html(client.get("/tasks/"))
+    c.at_day(scn, 91)  # overdue, and 30 days or fewer left to the order limit
+    run_once(app.extensions["pca_db"].sessionmaker, c.w.clock)
+    html = _html(client.get("/tasks/"))
+    escalated = html.split('data-testid="escalations"')[1].split("</table>")[0]
+    assert case.case_number in escalated and "Record the order-in-original" in escalated
+    # Every work-queue row names the importer whose case it is.
+    assert (f'<td data-testid="task-importer">{case.importer.name}</td>'
+            in escalated.replace("&#39;", "'"))
