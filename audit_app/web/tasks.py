@@ -25,7 +25,7 @@ from ..auth import permission_required
 from ..auth.permissions import allowed
 from ..db import get_session
 from ..errors import DomainError, ValidationFailed
-from ..models import AuditCase, OpenTask, Role
+from ..models import AuditCase, OpenTask
 from ..services import case_queries, cases
 from workflows.clock import Clock, SystemClock, as_utc
 from workflows.runtime import check_can_work
