@@ -204,11 +204,16 @@ def _users(ids: Any) -> dict[int, User]:
     return {u.id: u for u in get_session().scalars(select(User).where(User.id.in_(wanted)))}
 
 
+def _may_view_recovery() -> bool:
+    return bool(current_user.is_authenticated and _may("recovery.view"))
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
     @app.context_processor
     def _recovery_helpers() -> dict[str, Any]:
         return {"recovery_history": _history_for, "recovery_users": _users,
+                "may_view_recovery": _may_view_recovery,
                 "ledger_account_labels": ACCOUNT_LABELS, "levy_labels": LEVY_LABELS,
                 "ledger_kind_labels": KIND_LABELS, "enforcement_labels": ENFORCEMENT_LABELS}

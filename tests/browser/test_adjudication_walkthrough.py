@@ -269,7 +269,9 @@ def test_a_case_from_contravention_report_to_recovery(  # noqa: PLR0915
     # --- payments until nothing is left: recovery closes ---------------------------------------
     court.at_day(start, 80)
     _as(page, base, "recov")
-    page.goto(f"{base}/recovery/{case.id}")
+    _case_page(page, base, case)
+    page.get_by_test_id("recovery-link").click()
+    expect(page.get_by_test_id("recovery-task")).to_contain_text("Await payment")
     for n, (levy, amount) in enumerate(after.items(), start=1):
         form = page.get_by_test_id("payment-form")
         form.get_by_label("Challan number").fill(f"CH-{n:04d}")
