@@ -66,7 +66,7 @@ def json_object() -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[...]]]]"
         raise ValidationFailed("The body is not valid JSON.", {"body": "a JSON object"}) from None
     if not isinstance(body, dict):
         raise ValidationFailed("The body must be a JSON object.", {"body": "a JSON object"})

@@ -31,6 +31,8 @@ def parse_items(body: bytes) -> list[dict[str, Any]]:
         data = json.loads(body, parse_float=Decimal, parse_int=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BatchRejected(400, f"The body is not valid JSON: {exc}") from None
+    except RecursionError:  # "[[[[...]]]]" nested deeper than the parser's stack
+        raise BatchRejected(400, "The body is not valid JSON: nested too deeply.") from None
     items = data.get("items") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise BatchRejected(400, 'Expected {"items": [ {column: value, ...}, ... ]}.')
@@ -49,7 +51,9 @@ def _cell(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, (str, Decimal)):
         return str(value)
-    return json.dumps(value)
+    # A list or object in a cell (no column takes one: the reader refuses it by name); its
+    # numbers are Decimals, which json.dumps cannot write on its own.
+    return json.dumps(value, default=str)
 
 
 def open_batch(items: list[dict[str, Any]]) -> RecordReader:

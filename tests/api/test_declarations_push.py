@@ -99,3 +99,24 @@ def test_wrong_scope_and_revoked_tokens_are_refused(client, app) -> None:  # typ
     assert push(client, reader_plain, [declaration_row()]).status_code == 403
     assert push(client, writer_plain, [declaration_row()]).status_code == 401
     assert push(client, "pca_not-a-token", [declaration_row()]).status_code == 401
+
+
+def test_a_list_with_a_fraction_in_a_cell_is_refused_by_name_not_a_server_error(  # type: ignore[no-untyped-def]
+        client, app, token) -> None:
+    # Found by the fuzzer: [1.5] became a Decimal inside a list, which json.dumps refused (500).
+    items = [declaration_row(item_no=1)]
+    items[0]["quantity"] = [1.5, {"x": 2.25}]
+    response = push(client, token, items)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    (problem,) = response.get_json()["error"]["problems"]
+    assert problem["field"] == "quantity" and "1.5" in problem["value"]
+    assert items_in_db(app) == 0
+
+
+def test_a_body_nested_too_deeply_is_a_bad_request(client, app, token) -> None:  # type: ignore[no-untyped-def]
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/v1/declarations", data=body,
+                           headers={"Authorization": f"Bearer {token}",
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]["message"]
