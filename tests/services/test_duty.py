@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit_app.services.duty import (LEVIES, LevyAmounts, Rates, apply_preference,
@@ -172,3 +173,74 @@ def test_lower_preference_never_raises_duty(value, in_force, pref):
     if pref <= in_force.cd:
         assert (compute_duties(value, apply_preference(in_force, pref)).total
                 <= compute_duties(value, in_force).total)
+
+
+# --- properties against an independent exact computation (issue 7: hostile input) --------
+
+def _half_up(x: Fraction) -> int:
+    """Round a non-negative exact rational to whole rupees, half up."""
+    whole, rest = divmod(x.numerator, x.denominator)
+    return whole + (1 if 2 * rest >= x.denominator else 0)
+
+
+def _exact(value: Decimal, in_force: Rates) -> tuple[int, ...]:
+    """Spec section 4 in rational arithmetic: no Decimal context, no float, nothing shared."""
+    v = Fraction(value)
+    r = {name: Fraction(getattr(in_force, name)) / 100 for name in LEVIES}
+    cd, rd, acd = (_half_up(v * r[n]) for n in ("cd", "rd", "acd"))
+    base = v + cd + rd + acd
+    st_, ast = _half_up(base * r["st"]), _half_up(base * r["ast"])
+    return cd, rd, acd, st_, ast, _half_up((base + st_ + ast) * r["it"])
+
+
+# Values up to 10^15 rupees with up to 4 places, rates with up to 4 places: the products
+# need ~25 digits, beyond a float's 15-17 and beyond Decimal's default 28 once added up.
+exact_rupees = st.decimals(min_value=0, max_value=10 ** 15, places=4, allow_nan=False,
+                           allow_infinity=False)
+exact_percent = st.decimals(min_value=0, max_value=300, places=4, allow_nan=False,
+                            allow_infinity=False)
+exact_rates = st.builds(Rates, *[exact_percent] * 6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(exact_rupees, exact_rates)
+def test_every_levy_equals_the_exact_rational_computation(value, in_force):
+    due = compute_duties(value, in_force)
+    assert due.as_tuple() == tuple(Decimal(x) for x in _exact(value, in_force))
+    assert all(type(x) is Decimal and x == x.to_integral_value() for x in due)
+    assert due.total == sum(due.as_tuple())
+
+
+@settings(max_examples=200, deadline=None)
+@given(exact_rupees, exact_rates)
+def test_the_callers_decimal_context_does_not_change_the_result(value, in_force):
+    import decimal
+    expected = compute_duties(value, in_force)
+    with decimal.localcontext() as ctx:
+        ctx.prec, ctx.rounding = 6, decimal.ROUND_FLOOR
+        assert compute_duties(value, in_force) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(rupees, any_rates)
+def test_no_short_levy_when_declared_equals_correct(value, in_force):
+    paid = compute_duties(value, in_force)  # paid at clearance on the declared facts
+    assert short_levy(compute_duties(value, in_force), paid).total == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(rupees, rupees, any_rates)
+def test_short_levy_of_an_undervaluation_is_the_duty_on_the_difference_levy_by_levy(
+        declared, correct, in_force):
+    paid, due = compute_duties(declared, in_force), compute_duties(correct, in_force)
+    short = short_levy(due, paid)
+    if correct <= declared:
+        assert short.total == 0
+    else:
+        assert short.as_tuple() == tuple(d - p for d, p in zip(due, paid))
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False))
+def test_a_float_rate_is_refused(rate):
+    with pytest.raises(TypeError):
+        Rates.from_percentages(cd=rate)
