@@ -51,3 +51,29 @@ def downgrade_cmd(revision: str) -> None:
 def current_cmd() -> None:
     """Show the revision the database is at."""
     command.current(alembic_config(), verbose=False)
+
+
+@db_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_cmd(file: Path) -> None:
+    """Write the whole database to FILE (PostgreSQL: pg_dump custom format; SQLite: a copy)."""
+    from .backup import BackupError, backup
+    try:
+        result = backup(str(current_app.config["DATABASE_URL"]), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written: {result.path} ({result.size:,} bytes, "
+               f"SHA-256 {result.sha256}).")
+
+
+@db_cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def restore_cmd(file: Path) -> None:
+    """Load the backup FILE into the (empty) database of PCA_DATABASE_URL."""
+    from .backup import BackupError, restore
+    try:
+        result = restore(str(current_app.config["DATABASE_URL"]), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {result.path} (SHA-256 {result.sha256}). Now run "
+               f"`pca audit-log verify` and `pca documents verify`.")
