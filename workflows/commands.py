@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -38,4 +40,31 @@ def worker_cmd(once: bool, now_iso: str | None, interval: float) -> None:
         time.sleep(interval)
 
 
-COMMANDS = [worker_cmd]
+workflows_cli = click.Group("workflows", help="BPMN processes and DMN decision tables.")
+
+
+@workflows_cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def validate_cmd(files: tuple[Path, ...]) -> None:
+    """Check BPMN/DMN FILES (default: every file of bpmn/ and bpmn/archive/) before they are
+    installed: well-formed XML, no reserved ids, SpiffWorkflow parses them, every script,
+    condition and DMN expression passes the script sandbox. Exit 1 listing every problem."""
+    from .specs import BPMN_DIR
+    from .validate import validate_directory, validate_file
+
+    if files:
+        problems = [p for path in files for p in validate_file(path)]
+        checked = len(files)
+    else:
+        problems = validate_directory(BPMN_DIR)
+        checked = sum(len(list(d.glob(pattern))) for d in (BPMN_DIR, BPMN_DIR / "archive")
+                      for pattern in ("*.bpmn", "*.dmn"))
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(problems)} problem(s) in {checked} file(s).", err=True)
+        sys.exit(1)
+    click.echo(f"{checked} file(s) valid.")
+
+
+COMMANDS = [worker_cmd, workflows_cli]

@@ -20,6 +20,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from audit_app.config import PROJECT_ROOT
 from audit_app.errors import NotFound
 
+from .validate import SpecRefused, validate_directory
+
 BPMN_DIR = PROJECT_ROOT / "bpmn"
 
 
@@ -70,6 +72,11 @@ class SpecLibrary:
         self.directory = directory
         self._current: dict[str, ProcessSpec] = {}
         self._by_hash: dict[tuple[str, str], ProcessSpec] = {}
+        # Refuse the whole folder if any file breaks the rules (malformed XML, reserved ids,
+        # a script or DMN expression outside the sandbox); SpiffWorkflow's parse follows.
+        problems = validate_directory(directory, spiff=False)
+        if problems:
+            raise SpecRefused(problems)
         decisions = sorted(directory.glob("*.dmn"))
         for path in sorted(directory.glob("*.bpmn")):
             for spec in parse_file(path, decisions):
