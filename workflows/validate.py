@@ -58,8 +58,8 @@ def _sandboxed(path: str, element: str | None, source: str, mode: str,
     return []
 
 
-def _parent_id(tree: ET.ElementTree, node: ET.Element) -> str | None:
-    parents = {c: p for p in tree.iter() for c in p}
+def _parent_id(parents: dict[ET.Element, ET.Element], node: ET.Element) -> str | None:
+    """The id of the nearest element holding `node` (a condition's flow, a script's task)."""
     while node is not None:
         if node.get("id"):
             return node.get("id")
@@ -97,6 +97,7 @@ def validate_bpmn(path: Path, data: bytes | None = None,
     if tree is None:
         return problems
     name = str(path)
+    parents = {c: p for p in tree.iter() for c in p}
     for node in tree.iter(f"{{{BPMN_NS}}}scriptTask"):
         script = node.find(f"{{{BPMN_NS}}}script")
         if script is not None and (script.text or "").strip():
@@ -104,11 +105,11 @@ def validate_bpmn(path: Path, data: bytes | None = None,
     for tag in ("preScript", "postScript"):
         for node in tree.iter(f"{{{SPIFF_NS}}}{tag}"):
             if (node.text or "").strip():
-                problems += _sandboxed(name, _parent_id(tree, node), node.text or "", "exec",
+                problems += _sandboxed(name, _parent_id(parents, node), node.text or "", "exec",
                                        tag)
     for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression"):
         if (node.text or "").strip():
-            problems += _sandboxed(name, _parent_id(tree, node), node.text or "", "eval",
+            problems += _sandboxed(name, _parent_id(parents, node), node.text or "", "eval",
                                    "condition")
     if problems or not spiff:
         return problems
