@@ -22,7 +22,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-TIMEOUT_MS = 10_000
+# Generous: CI machines can be busy, and a timeout here means a step that never completes.
+TIMEOUT_MS = 30_000
 
 
 def _unavailable(reason: str) -> None:
@@ -57,6 +58,9 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("playwright is not installed: pip install -e '.[test]'")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions on a busy machine
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -65,7 +69,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A fresh page (own cookies) in the session's browser; a slow step fails in 10 s."""
+    """A fresh page (own cookies) in the session's browser; a step still pending after 30 s fails."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
