@@ -82,7 +82,8 @@ def test_seeded_cases_live_through_every_stage(app, runner) -> None:  # type: ig
                 sums[entry.account] = sums.get(entry.account, Decimal(0)) + entry.amount_pkr
             balances = ledger.balances(session, case.id)
             assert {a: balances.total(a) for a in sums} == sums
-            assert sums.get("detected", Decimal(0)) == case.short_levy_total_pkr
+            if sums:  # findings approved: what was detected is what the findings found
+                assert sums["detected"] == case.short_levy_total_pkr
         # Every step was taken by a demo user (or the worker's timers) at a simulated time.
         events = session.scalars(select(CaseEvent)).all()
         assert all(e.at.date() <= dt.date.today() + dt.timedelta(days=1) for e in events)
