@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from workflows.clock import Clock, SystemClock, local_date
+from workflows.deadlines import MissingDeadlineRule
 
 from ..auth import permission_required
 from ..auth.permissions import allowed
@@ -84,9 +85,12 @@ def _defaults(dispute: Any, demand: dict[str, Any], today: Any) -> dict[str, str
 def docket():  # type: ignore[no-untyped-def]
     session, now = get_session(), clock()
     rows, windows = disputes.docket(session, current_user, clock=now)
-    return render_template("disputes/docket.html", rows=rows, windows=windows,
-                           first=disputes.orders_open(session, clock=now),
-                           today=local_date(now.now()))
+    try:
+        first, first_problem = disputes.orders_open(session, clock=now), None
+    except MissingDeadlineRule as problem:  # the pending matters above stay usable
+        first, first_problem = [], str(problem)
+    return render_template("disputes/docket.html", rows=rows, windows=windows, first=first,
+                           first_problem=first_problem, today=local_date(now.now()))
 
 
 @bp.route("/cases/<int:case_id>/disputes/new", methods=["GET", "POST"])

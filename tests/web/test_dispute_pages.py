@@ -151,3 +151,22 @@ def test_a_stay_needs_a_running_recovery(officer: FlaskClient, dworld: DisputeWo
     assert page.status_code == 422 and b"no demand is being recovered" in page.data
     missing = officer.post(f"/disputes/{dispute.id}/stay", data={"granted_on": "x"})
     assert missing.status_code == 422 and b"the forum&#39;s order number is required" in missing.data
+
+
+def test_the_docket_says_which_rule_is_missing_instead_of_failing(officer: FlaskClient,
+                                                                   dworld: DisputeWorld) -> None:
+    """Without a filing-window rule in force the first-filing list cannot be worked out; the
+    page still shows the pending matters and names the rule an administrator must configure."""
+    from audit_app.models import DeadlineRule
+    pending = dworld.ordered_case()
+    dworld.file(pending, "adr", plus(5), amount_agreed="300000")
+    dworld.session.execute(DeadlineRule.__table__.delete()
+                           .where(DeadlineRule.key == disputes.FILING_KEY["collector_appeals"]))
+    dworld.session.commit()
+    dworld.clock.set(at(plus(6)))
+    page = officer.get("/disputes")
+    assert page.status_code == 200
+    text = _text(page.data)
+    assert pending.case_number in text
+    assert "Orders open to appeal cannot be listed" in text
+    assert disputes.FILING_KEY["collector_appeals"] in text
