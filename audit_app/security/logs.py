@@ -60,7 +60,9 @@ def configure_logging(app: Flask) -> None:
     # SpiffWorkflow logs every task state change at INFO (several per step), with the task's
     # data (amounts, names) whenever its logger's own level is below INFO: a cost on every
     # workflow step and case data in the log. Kept for PCA_LOG_LEVEL=DEBUG only.
-    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+    # WeasyPrint logs each rendering step and page at INFO (dozens of lines per document).
+    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn",
+                 "weasyprint.progress"):
         logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     if any(getattr(h, "_pca", False) for h in root.handlers):
         return
