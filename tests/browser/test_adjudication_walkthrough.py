@@ -46,6 +46,9 @@ def referred(app: Flask, court: Court,  # noqa: F811
 
 
 def _as(page: Any, base: str, username: str) -> None:
+    # Let the last step's navigation finish first: a response still arriving after the cookies
+    # are cleared would set the previous officer's session cookie again (seen on a busy CI run).
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     log_in(page, base, username)
     expect(page.get_by_role("navigation")).to_be_visible()

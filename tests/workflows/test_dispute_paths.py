@@ -378,7 +378,7 @@ def test_the_timeline_tells_the_story(dworld: DisputeWorld) -> None:
     case, appeal = _at_forum(dworld, "collector_appeals")
     dworld.decide(appeal, "reduced", plus(40), **REDUCED)
     events = dworld.session.scalars(select(CaseEvent).where(
-        CaseEvent.case_id == case.id, CaseEvent.kind.in_(("dispute_filed", "dispute_decided"))))
+        CaseEvent.case_id == case.id, CaseEvent.kind.in_(("dispute_filed", "dispute_decided"))).order_by(CaseEvent.id))
     summaries = [e.summary for e in events]
     assert summaries[0].startswith("Collector (Appeals) (s.193): filed on 12 Mar 2026")
     assert summaries[1].endswith("demand Rs 450,000 -> Rs 330,000")
