@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -27,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workflow_world import (DEFAULT_PG, World, chosen_url, database_args, load_average,
-                            summary_ms)
+from workflow_world import (DEFAULT_PG, World, chosen_url, database_args, free_port, load_average,
+                            summary_ms, wait_ready)
 from sqlalchemy import select
 
 from audit_app.db import get_session
@@ -37,25 +36,7 @@ from audit_app.models import AuditCase, OpenTask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 300) -> None:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer /healthz")
+_free_port, _wait_ready = free_port, wait_ready  # bench/races.py imports these names
 
 
 def _work(world: World) -> list[tuple[str, str, bytes]]:
