@@ -522,16 +522,21 @@ def _close_process(session: Session, loaded: Loaded, clock: Clock) -> None:
     run the hand-offs registered for it (which may start the next process), and mark the case
     closed when none of its processes is left running."""
     case, instance = loaded.case, loaded.instance
-    status, end_task = None, None
+    status, end_task, keeps = None, None, ""
     for task in loaded.workflow.get_tasks(state=TaskState.COMPLETED):
         props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
         if props.get("case_status"):
             status, end_task = props["case_status"], task
+            keeps = props.get("keeps_case_status", "")
     if status is None or end_task is None:
         _mark_closed_if_idle(session, case, clock)
         return
     instance.end_status = status
-    case.status = status
+    # An end event may leave a status another process reached first in place: an appeal
+    # that ends with the demand standing after recovery has collected it all leaves the
+    # case "recovered" (`keeps_case_status`, a comma-separated list on the end event).
+    if case.status not in {kept.strip() for kept in keeps.split(",") if kept.strip()}:
+        case.status = status
     # kind "case_closed" (as before several processes): the status the case reached;
     # the summary names the process, since a hand-off may open the next one at once.
     session.add(CaseEvent(case_id=case.id, at=clock.now(), actor_id=None, kind="case_closed",

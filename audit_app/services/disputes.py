@@ -406,9 +406,19 @@ def _record_further_appeal(session: Session, case: AuditCase, form: Mapping[str,
 
 
 def _close_lapsed(session: Session, case: AuditCase, clock: Clock) -> None:
-    """Mark filings whose decision limit passed undecided as lapsed (the process moved on)."""
+    """Mark filings whose decision limit passed undecided as lapsed (the process moved on); the
+    matter is no longer before the forum, so the stays it granted end the day after its limit."""
+    from . import recovery
     for dispute in for_case(session, case):
         if _lapsed(session, dispute, case):
+            assert dispute.decision_due_on is not None
+            recovery.end_stays_of_forum(
+                session, case, dispute.forum,
+                decided_on=min(dispute.decision_due_on + dt.timedelta(days=1),
+                               local_date(clock.now())), reference=None,
+                actor=None, clock=clock,
+                why=f"when the {{forum}}'s decision limit of {dispute.decision_due_on:%d %b %Y} "
+                    "passed undecided")
             dispute.outcome = "lapsed"
             dispute.demand_after = dispute.demand_before
             dispute.demand_after_pkr = dispute.demand_before_pkr
@@ -676,6 +686,13 @@ def _remand(session: Session, case: AuditCase, clock: Clock, *, process_id: str)
 def _concluded(session: Session, case: AuditCase, clock: Clock, *, process_id: str) -> None:
     if process_id == PROCESS_ID:
         _close_lapsed(session, case, clock)
+
+
+@runtime.after_step(PROCESS_ID)
+def _after_step(session: Session, loaded: runtime.Loaded, clock: Clock) -> None:
+    """A decision limit that just expired (the worker fired it) lapses the filing at once, and
+    with it the forum's stays: recovery resumes without waiting for the next filing."""
+    _close_lapsed(session, loaded.case, clock)
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -380,16 +380,18 @@ worker.TIMER_KINDS[STAY_LAPSE] = _stay_lapses
 
 
 def end_stays_of_forum(session: Session, case: AuditCase, forum: str, *, decided_on: dt.date,
-                       reference: str | None, actor: User | None, clock: Clock) -> list[Stay]:
-    """The forum decided the matter before it: the stays it granted end with its decision (a
-    further forum's own stay is recorded afresh). Returns the stays ended."""
+                       reference: str | None, actor: User | None, clock: Clock,
+                       why: str = "with the {forum}'s decision") -> list[Stay]:
+    """The matter is no longer before the forum (it decided, or its decision limit passed): the
+    stays it granted end on `decided_on` (a further forum's own stay is recorded afresh).
+    Returns the stays ended."""
     ended = []
     for stay in session.scalars(select(Stay).where(Stay.case_id == case.id, Stay.forum == forum,
                                                    Stay.lifted_on.is_(None))
                                 .order_by(Stay.id)):
         lift_stay(session, stay.id, lifted_on=max(decided_on, stay.granted_on),
                   reference=reference, actor=actor, clock=clock,
-                  note=f"Stay {stay.order_ref} ended with the {FORUMS[forum]}'s decision")
+                  note=f"Stay {stay.order_ref} ended {why.format(forum=FORUMS[forum])}")
         ended.append(stay)
     return ended
 

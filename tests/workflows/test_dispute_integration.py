@@ -228,3 +228,75 @@ def test_a_stay_granted_until_a_date_lapses_through_the_worker(
     # The appeal decided later finds no stay to end.
     _decide(court, officer, appeal, "upheld")
     assert len(court.w.events(case, "stay_lifted")) == 1
+
+
+def test_a_forums_stay_ends_when_its_decision_limit_passes_undecided(
+        app, court: Court, officer: User, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The Collector (Appeals) lets the 120-day limit pass: the filing lapses, the demand stands
+    and the forum's stay ends the day after the limit, so recovery can resume at once."""
+    from workflows.clock import end_of_day_utc
+    from workflows.worker import run_once
+    case, order_date = _ordered(court)
+    _notice(court, make_user, case)
+    appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=5))
+    stay = disputes.record_stay(court.session, appeal, {
+        "amount": "175000", "order_ref": "STAY/11", "granted_on": court.today().isoformat()},
+        actor=officer, clock=court.w.clock)
+    court.session.commit()
+    limit = appeal.decision_due_on
+    assert limit is not None
+    sessions = app.extensions["pca_db"].sessionmaker
+
+    def worker_at(instant: dt.datetime) -> None:
+        court.w.clock.set(instant)
+        run_once(sessions, court.w.clock)
+        court.session.expire_all()
+
+    worker_at(end_of_day_utc(limit) - dt.timedelta(minutes=1))
+    assert court.session.get(type(stay), stay.id).lifted_on is None
+    assert court.session.get(type(appeal), appeal.id).outcome is None
+    worker_at(end_of_day_utc(limit) + dt.timedelta(hours=1))
+    lapsed_appeal = court.session.get(type(appeal), appeal.id)
+    assert lapsed_appeal.outcome == "lapsed"
+    assert lapsed_appeal.demand_after_pkr == lapsed_appeal.demand_before_pkr == D(175_000)
+    ended = court.session.get(type(stay), stay.id)
+    assert ended.lifted_on == limit + dt.timedelta(days=1) and ended.lifted_by_id is None
+    where = recovery.position(court.session, case.id)
+    assert where.stayed == 0 and where.recoverable == D(175_000)
+    assert [e.summary for e in court.w.events(case, "stay_lifted")] == [
+        f"Stay STAY/11 ended when the Collector (Appeals)'s decision limit of "
+        f"{limit:%d %b %Y} passed undecided"]
+    # The tribunal may still be approached; the stay does not come back by itself.
+    assert disputes.waiting_for_filing(court.session, case) is not None
+
+
+def test_a_case_recovered_in_full_stays_recovered_when_the_appeal_ends_later(
+        court: Court, officer: User, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Recovery collects everything while the appeal is pending (no stay); the appeal is then
+    dismissed and the trader goes no further. The case ends "recovered", not "appeal
+    concluded", and the risk model's labels say so."""
+    from audit_app.models import AuditOutcome
+    case, order_date = _ordered(court)
+    _notice(court, make_user, case)
+    appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=5))
+    recov = court.session.scalar(select(User).where(User.username == "recov"))
+    owed = ledger.balances(court.session, case.id)["demanded"]
+    for n, (levy, amount) in enumerate(sorted(owed.items())):
+        if amount > 0:
+            recovery.record_payment(court.session, case.id, {
+                "challan_number": f"CH-{n}", "payment_date": court.today().isoformat(),
+                "levy": levy, "amount": str(amount)}, actor=recov, clock=court.w.clock)
+            court.session.commit()
+    court.session.refresh(case)
+    assert case.status == "recovered" and recovery.position(court.session, case.id).recoverable == 0
+    assert case.closed_at is None  # the appeal still runs
+    _decide(court, officer, appeal, "upheld")
+    disputes.accept(court.session, case, actor=officer, clock=court.w.clock)
+    court.session.commit()
+    court.session.refresh(case)
+    assert case.status == "recovered" and case.closed_at is not None
+    ends = [e.data["status"] for e in court.w.events(case, "case_closed")]
+    assert ends[-2:] == ["recovered", "appeal_concluded"]
+    labels = court.session.scalars(select(AuditOutcome).where(
+        AuditOutcome.item_id.in_([i.item_id for i in case.items]))).all()
+    assert labels and {o.attributes["case_status"] for o in labels} == {"recovered"}
