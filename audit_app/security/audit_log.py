@@ -1,12 +1,14 @@
 """Capture every change to `Audited` rows and append it to the hash chain.
 
 How: an `after_flush` listener on every ORM session turns the session's new, dirty and deleted
-audited objects into entries (before and after values of the changed columns) and inserts them
-in the same transaction, unchained. A `before_commit` listener then locks the chain's head row
-(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite has a single writer), links the transaction's
-entries to the head in id order and moves the head. Taking the lock last, at commit, means it
-is the last lock a transaction asks for (no deadlock with row locks taken earlier) and is held
-only for the commit itself. A rolled-back transaction or savepoint takes its entries with it.
+audited objects into entries (before and after values of the changed columns, who and when)
+and queues them on the session's innermost transaction. A `before_commit` listener then locks
+the chain's head row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite has a single writer), links
+the queued entries to the head in the order they were made, inserts them in one statement and
+moves the head: three statements per transaction, however many flushes it made. Taking the
+lock last, at commit, means it is the last lock a transaction asks for (no deadlock with row
+locks taken earlier) and is held only for the commit itself. A rolled-back transaction or
+savepoint drops the entries it queued; a released savepoint hands them to its parent.
 
 ORM bulk `update()`/`delete()` statements on audited models are logged too, as the statement
 (which rows they touch is only known to the database). Raw SQL and Core statements bypass the
@@ -28,13 +30,14 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, inspect, select, update
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..models.audit_log import GENESIS_HASH, Audited, AuditLogEntry, AuditLogHead
 
-PENDING = "pca_audit_pending"
+PENDING = "pca_audit_pending"  # session.info: {id(SessionTransaction): [entry rows]}
+RELEASED = "pca_audit_released"  # session.info: ids of savepoints released (committed)
 MAX_INLINE = 4000
 _explicit_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "pca_audit_actor", default=None)
@@ -177,11 +180,19 @@ def _stamp(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _queue(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Queue entries on the innermost transaction (a savepoint's go with it if it rolls back)."""
+    if session.get_transaction() is None:
+        session.connection()  # an ORM statement about to run: begin its transaction now
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    assert transaction is not None
+    session.info.setdefault(PENDING, {}).setdefault(id(transaction), []).extend(rows)
+
+
 def _after_flush(session: Session, _flush_context: Any) -> None:
     rows = _entries(session)
     if rows:
-        session.connection().execute(insert(LOG), _stamp(rows))
-        session.info[PENDING] = True
+        _queue(session, _stamp(rows))
 
 
 def _bulk_statement(state: ORMExecuteState) -> None:
@@ -198,8 +209,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     row = {"action": "bulk_update" if state.is_update else "bulk_delete",
            "entity": state.bind_mapper.local_table.name, "entity_id": None,
            "before": None, "after": {"statement": sql}}
-    session.connection().execute(insert(LOG), _stamp([row]))
-    session.info[PENDING] = True
+    _queue(session, _stamp([row]))
 
 
 # --- the chain -----------------------------------------------------------------------------
@@ -234,37 +244,60 @@ def lock_head(conn: Connection) -> tuple[int, str]:
     return int(head.last_seq), str(head.last_hash)
 
 
-def chain_pending(conn: Connection) -> int:
-    """Link this transaction's unchained entries to the head; returns how many."""
-    seq, prev = lock_head(conn)
-    pending = conn.execute(select(LOG).where(LOG.c.seq.is_(None)).order_by(LOG.c.id)).all()
-    if not pending:
+def append(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Link `rows` (entries not yet written) to the head, in order, and insert them; returns
+    how many. The caller's transaction holds the head's lock until it ends."""
+    if not rows:
         return 0
-    links = []
-    for entry in pending:
+    seq, prev = lock_head(conn)
+    linked = []
+    for row in rows:
         seq += 1
-        digest = entry_hash(entry_payload(entry), prev)
-        links.append({"entry_id": entry.id, "seq": seq, "prev_hash": prev, "hash": digest})
+        digest = entry_hash(entry_payload(_Row(row)), prev)
+        linked.append({**row, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    conn.execute(update(LOG).where(LOG.c.id == bindparam("entry_id"))
-                 .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"),
-                         hash=bindparam("hash")), links)
+    conn.execute(insert(LOG), linked)
     conn.execute(update(HEAD).where(HEAD.c.id == 1).values(last_seq=seq, last_hash=prev))
-    return len(links)
+    return len(linked)
+
+
+class _Row:
+    """Attribute access to a queued entry, for `entry_payload`."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.__dict__.update(row)
 
 
 def _before_commit(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit flushes after this hook; its entries must be chained too
-    if session.info.pop(PENDING, False):
-        chain_pending(session.connection())
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: its entries go to the parent (`_end`)
+    transaction = session.get_transaction()
+    queued = session.info.get(PENDING, {}).pop(id(transaction), None) if transaction else None
+    if queued:
+        append(session.connection(), queued)
 
 
-def _forget(session: Session, transaction: Any) -> None:
-    # Only when the outermost transaction ends: a savepoint rolled back inside it leaves the
-    # entries of earlier flushes pending.
+def _committed(session: Session) -> None:
+    """Fires for the root transaction and for each released savepoint, before it closes."""
+    transaction = session.get_nested_transaction()
+    if transaction is not None:
+        session.info.setdefault(RELEASED, set()).add(id(transaction))
+
+
+def _end(session: Session, transaction: Any) -> None:
+    """A transaction ended: a released savepoint hands its queue to the transaction it was
+    nested in; a rolled-back one drops it (as the database dropped its rows)."""
+    pending = session.info.get(PENDING, {})
+    rows = pending.pop(id(transaction), None)
+    released = session.info.get(RELEASED, set())
+    if rows and id(transaction) in released and transaction.parent is not None:
+        pending.setdefault(id(transaction.parent), []).extend(rows)
+    released.discard(id(transaction))
     if transaction.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(RELEASED, None)
 
 
 _installed = False
@@ -278,5 +311,6 @@ def install() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "do_orm_execute", _bulk_statement)
     event.listen(Session, "before_commit", _before_commit)
-    event.listen(Session, "after_transaction_end", _forget)
+    event.listen(Session, "after_commit", _committed)
+    event.listen(Session, "after_transaction_end", _end)
     _installed = True

@@ -71,6 +71,48 @@ def test_a_rolled_back_change_leaves_no_entry(app: Flask, session: Session) -> N
     assert _verify(app).ok
 
 
+def test_a_released_savepoint_keeps_its_entries_and_an_inner_rollback_drops_only_its_own(
+        app: Flask, session: Session) -> None:
+    _rule(session, "before")
+    session.flush()
+    outer = session.begin_nested()
+    _rule(session, "released")
+    session.flush()
+    inner = session.begin_nested()
+    _rule(session, "inner undone")
+    session.flush()
+    inner.rollback()
+    outer.commit()
+    _rule(session, "after")
+    session.commit()
+    assert [e.after["key"] for e in _entries(session, "deadline_rules")] == [
+        "before", "released", "after"]
+    assert [e.seq for e in _entries(session)] == list(range(1, len(_entries(session)) + 1))
+    assert _verify(app).ok
+
+
+def test_a_transaction_writes_its_entries_once_whatever_its_flushes(session: Session) -> None:
+    from sqlalchemy import event as sa_event
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    for n in range(3):
+        _rule(session, f"flush {n}")
+        session.flush()
+    engine = session.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        session.commit()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    inserts = [s for s in statements if s.lstrip().startswith("INSERT INTO audit_log ")]
+    assert len(inserts) == 1, statements  # the three flushes' entries in one INSERT at commit
+    assert [e.after["key"] for e in _entries(session, "deadline_rules")] == [
+        "flush 0", "flush 1", "flush 2"]
+
+
 def test_secrets_never_enter_the_log(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
     make_user(Role.AUDITOR, username="ayesha")
     [user_entry] = _entries(session, "users")
