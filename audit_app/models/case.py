@@ -18,7 +18,8 @@ from .declaration import DeclarationItem
 from .trader import Importer
 
 # The audit's statuses; each later process adds the end statuses of its own BPMN file
-# (a case's status is the `case_status` of the last end event any of its processes reached).
+# (a case's status is the `case_status` of the last end event any of its processes reached,
+# unless that end event keeps the status already reached: `keeps_case_status` in the BPMN).
 CASE_STATUSES = ("open", "closed_no_change", "closed_voluntary_payment",
                  "referred_to_adjudication")
 # dispute.bpmn's end statuses.
