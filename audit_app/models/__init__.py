@@ -5,6 +5,7 @@ from .audit_log import Audited, AuditLogEntry, AuditLogHead
 from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
 from .case_facts import FACT_DIMENSIONS, CaseFact, CaseFactTag
 from .document import DOCUMENT_KINDS, DocumentImmutable, DocumentSeries, IssuedDocument
+from .evidence import EvidenceDocument, EvidenceImmutable
 from .dispute import Dispute
 from .declaration import (LEVY_COLUMNS, Declaration, DeclarationItem, DeclarationItemVersion,
                           ImportBatch)
@@ -27,7 +28,7 @@ __all__ = [
     "CASE_STATUSES", "AuditCase", "FACT_DIMENSIONS", "CaseFact", "CaseFactTag", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
     "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "DOCUMENT_KINDS", "DocumentImmutable", "DocumentSeries", "IssuedDocument",
-    "Dispute",
+    "Dispute", "EvidenceDocument", "EvidenceImmutable",
     "WorkflowInstance", "WorkflowTimer",
     "LEVY_COLUMNS", "FINDINGS", "ROLE_LABELS",
     "ApiToken", "AuditOutcome", "ClearingAgent", "Collectorate", "Declaration",
