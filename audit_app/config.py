@@ -51,6 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PCA_WORKER_HEARTBEAT_SECONDS", "WORKER_HEARTBEAT_SECONDS", "0",
             "0 = no timer workers expected; N = /readyz fails unless a `pca worker` reported "
             "within the last N seconds (set it where workers run, e.g. 120)"),
+    Setting("PCA_MAX_UPLOAD_MB", "MAX_UPLOAD_MB", "20",
+            "Largest evidence document accepted, in MB; a bigger upload is refused (413)"),
     Setting("PCA_KCS_DIR", "KCS_DIR", None,
             "Folder of the KCS benchmark files for `pca risk evaluate --dataset kcs`. "
             "Default: ../shared/data/kcs beside the project folder"),
@@ -75,6 +77,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]
     session_minutes = _whole(raw, "SESSION_MINUTES", "PCA_SESSION_MINUTES")
     idle_minutes = _whole(raw, "SESSION_IDLE_MINUTES", "PCA_SESSION_IDLE_MINUTES")
     heartbeat = _whole(raw, "WORKER_HEARTBEAT_SECONDS", "PCA_WORKER_HEARTBEAT_SECONDS")
+    max_upload = _whole(raw, "MAX_UPLOAD_MB", "PCA_MAX_UPLOAD_MB")
+    if max_upload < 1:
+        raise ConfigurationError("PCA_MAX_UPLOAD_MB must be at least 1")
     secure = (not demo) if raw["SECURE_COOKIES"] in (None, "") \
         else _truthy(raw["SECURE_COOKIES"])  # type: ignore[arg-type]
     if str(raw["LOG_FORMAT"]) not in {"json", "text"}:
@@ -91,6 +96,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]
         "LOG_LEVEL": raw["LOG_LEVEL"],
         "LOG_FORMAT": raw["LOG_FORMAT"],
         "WORKER_HEARTBEAT_SECONDS": heartbeat,
+        "MAX_UPLOAD_MB": max_upload,
         "KCS_DIR": raw["KCS_DIR"],
     }
 

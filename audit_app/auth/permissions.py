@@ -22,6 +22,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tasks.work": frozenset({R.AUDITOR, R.SUPERVISOR, R.ADJUDICATION_OFFICER,
                              R.APPELLATE_OFFICER, R.RECOVERY_OFFICER}),
     "tasks.reassign": frozenset({R.SUPERVISOR}),
+    # Evidence documents: uploaded and withdrawn by the case's auditor or a supervisor of its
+    # directorate while the audit is open (services.evidence checks the case); downloaded by
+    # whoever may read the case (cases.view).
+    "evidence.upload": frozenset({R.AUDITOR, R.SUPERVISOR}),
+    "evidence.withdraw": frozenset({R.AUDITOR, R.SUPERVISOR}),
     # Dashboards: management and the committee see every directorate, a supervisor their own
     # (dashboards.access narrows the scope); the steering report is the committee's.
     "dashboards.view": frozenset({R.SUPERVISOR, R.MANAGEMENT, R.COMMITTEE_MEMBER}),
