@@ -26,7 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(
             minutes=min(int(app.config["SESSION_IDLE_MINUTES"]),
                         int(app.config["SESSION_MINUTES"]))),
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        # Every request body: the API's declaration batches (64 MB), or an evidence upload
+        # if PCA_MAX_UPLOAD_MB is set higher. Web forms get the upload limit alone
+        # (web.evidence sets it per request).
+        MAX_CONTENT_LENGTH=max(64, int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )
 

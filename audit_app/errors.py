@@ -6,7 +6,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
 class DomainError(Exception):
@@ -83,6 +83,15 @@ def init_app(app: Flask) -> None:
         if not is_concurrency_failure(exc):
             raise exc
         return _render(Conflict.status, Conflict.code, CONCURRENT_CHANGE)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+        if wants_json():  # the API's limits are described with its endpoints
+            return _render(413, "request_entity_too_large", exc.description or exc.name)
+        return _render(413, "request_entity_too_large",
+                       f"The upload was refused: it is larger than the limit of "
+                       f"{app.config.get('MAX_UPLOAD_MB')} MB (PCA_MAX_UPLOAD_MB). Upload a "
+                       "smaller file (e.g. a scan at a lower resolution) or split it.")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

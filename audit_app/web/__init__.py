@@ -70,6 +70,8 @@ def init_app(app: Flask) -> None:
     recovery_screens.init_app(app)
     app.register_blueprint(adjudication.bp)
     documents.init_app(app)
+    from . import evidence
+    evidence.init_app(app)
     app.register_blueprint(disputes.bp)
     app.context_processor(_navigation)
     app.add_template_filter(rupees, "rupees")
