@@ -110,6 +110,10 @@ def test_an_oversized_request_gets_a_413_page(app: Flask, client: FlaskClient, c
     response = _upload(client, case.id, PDF + b"0" * (3 * 1024 * 1024), "huge.pdf")
     assert response.status_code == 413
     assert "larger than the limit of 1 MB (PCA_MAX_UPLOAD_MB)" in text_of(response)
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: CSRF reads the form first
+    response = _upload(client, case.id, PDF + b"0" * (3 * 1024 * 1024), "huge.pdf")
+    assert response.status_code == 413 and "limit of 1 MB" in text_of(response)
+    app.config["WTF_CSRF_ENABLED"] = False
     # Within the body limit but over the file limit: the service says so.
     response = _upload(client, case.id, PDF + b"0" * (1536 * 1024), "big.pdf")
     page = text_of(client.get(response.location))
