@@ -91,12 +91,18 @@ def rupees(text: str) -> int:
     return int(re.sub(r"[^\d]", "", text) or 0)
 
 
-def walk(base: str, number: str | None, tmp: Path) -> None:
+def walk(base: str, number: str | None, tmp: Path, case_id: str | None = None,
+         skip_framing: bool = False) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium")
         page = browser.new_context(accept_downloads=True).new_page()
         page.set_default_timeout(30_000)
 
+        if skip_framing:
+            assert number and case_id, "--skip-framing needs --case and --case-id"
+            walk_from_adjudication(page, base, number, case_id, tmp)
+            browser.close()
+            return
         # --- the auditor frames the contravention report -------------------------------------
         name = "Frame the contravention report"
         for auditor in ("auditor", "auditor2"):
@@ -112,16 +118,21 @@ def walk(base: str, number: str | None, tmp: Path) -> None:
         row_text = rows.first.inner_text()
         rows.first.get_by_role("link", name=name).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(name)
-        case_link = page.locator("a[href^='/cases/']").first
-        case_id = case_link.get_attribute("href").rstrip("/").split("/")[-1]
         number = number or re.search(r"PCA-[A-Z]+/\d{4}/\d+", row_text).group(0)
+        href = page.locator("main").get_by_role("link", name=number).first.get_attribute("href")
+        case_id = re.search(r"/cases/(\d+)", href).group(1)
         step(f"{auditor}: case {number} (id {case_id}), task '{name}'")
         page.get_by_label("Inadvertence").check()
         page.get_by_label("Facts of the case").fill("Goods declared below their transaction value")
         page.get_by_role("button", name="Frame the report").click()
         done(page, name)
         download(page, base, case_id, number, "Contravention Report", tmp)
+        walk_from_adjudication(page, base, number, case_id, tmp)
+        browser.close()
 
+
+def walk_from_adjudication(page: Any, base: str, number: str, case_id: str, tmp: Path) -> None:
+    if True:
         # --- adj_ac: assign herself, SCN drafted, approved, issued -----------------------------
         log_in(page, base, "adj_ac")
         name = "Assign the adjudicating officer"
@@ -263,16 +274,18 @@ def walk(base: str, number: str | None, tmp: Path) -> None:
         expect(page.get_by_test_id("open-tasks")).to_have_count(0)
         expect(page.get_by_text(re.compile(r"No open tasks: .*recovered"))).to_be_visible()
         step(f"case {number}: nothing outstanding, no open task, recovered")
-        browser.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:5000")
     parser.add_argument("--case", default=None, help="the walkthrough case's number")
+    parser.add_argument("--case-id", default=None, help="its id (with --skip-framing)")
+    parser.add_argument("--skip-framing", action="store_true",
+                        help="the report is already framed: start at adjudication")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        walk(args.base.rstrip("/"), args.case, Path(tmp))
+        walk(args.base.rstrip("/"), args.case, Path(tmp), args.case_id, args.skip_framing)
     print("walkthrough completed")
 
 
