@@ -7,7 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from . import cases, declarations, intake, openapi, risk, tasks  # noqa: F401  (routes on bp)
+    from . import cases, declarations, evidence, intake, openapi, risk, tasks  # noqa: F401  (routes on bp)
     from ..auth import csrf
 
     csrf.exempt(bp)

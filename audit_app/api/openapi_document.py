@@ -15,6 +15,8 @@ from ..services.cases import AUDIT_TYPES, REPLY_OUTCOMES, REVIEW_DECISIONS
 from ..services.duty import LEVIES
 
 JSON = "application/json"
+EVIDENCE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "text/plain",
+                  "text/csv")  # services.evidence.KINDS
 # Amounts are decimal strings (never floats): "278696.50", "0".
 AMOUNT = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$",
           "examples": ["278696.50"]}
@@ -226,6 +228,17 @@ SCHEMAS: dict[str, Any] = {
                                         "description": "BPMN element ids waiting for people."},
                     "bpmn_xml": {"type": "string", "description":
                                  "The BPMN the case runs on (its own version), for bpmn-js."}}),
+    "EvidenceDocument": obj({
+        "id": INT, "case_id": INT, "case_item_id": nullable(INT), "filename": STR,
+        "content_type": {"type": "string", "enum": list(EVIDENCE_TYPES)},
+        "size_bytes": INT, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "uploaded_by_id": INT, "uploaded_at": DATETIME, "withdrawn": BOOL,
+        "withdrawn_at": nullable(DATETIME), "withdrawn_by_id": nullable(INT),
+        "withdrawal_reason": nullable(STR), "download_url": STR},
+        description="An evidence document: the type is the one sniffed from its bytes; a "
+                    "withdrawn one stays listed with who, when and why."),
+    "CaseEvidence": obj({"case_id": INT, "case_number": STR,
+                         "evidence": {"type": "array", "items": ref("EvidenceDocument")}}),
     "CaseDiagrams": obj({"case_id": INT, "case_number": STR,
                          "diagrams": {"type": "array", "items": ref("Diagram")}}),
 }
@@ -372,6 +385,56 @@ PATHS: dict[str, Any] = {
                       "403": _error("Another directorate's case, or the role may not read "
                                     "cases."),
                       "404": _error("No such case, or it has no workflow.")}}},
+    "/api/v1/cases/{case_id}/evidence": {
+        "get": {
+            "tags": ["cases"], "summary": "The case's evidence documents, oldest first",
+            "security": _secured("cases:read"), "parameters": [CASE_ID],
+            "responses": {"200": _ok("CaseEvidence"), "401": UNAUTHORIZED,
+                          "403": _error("Another directorate's case, or the role may not read "
+                                        "cases."),
+                          "404": _error("No such case.")}},
+        "post": {
+            "tags": ["cases"], "summary": "Upload one evidence document",
+            "description": "The body is the file itself. Accepted by content (never by name): "
+                           "PDF, PNG, JPEG, TIFF, UTF-8 plain text or CSV; the name's extension "
+                           "must agree with the content. At most PCA_MAX_UPLOAD_MB (20 MB by "
+                           "default). By the case's auditor or a supervisor of its directorate "
+                           "while the audit is open.",
+            "security": _secured("evidence:write"),
+            "parameters": [
+                CASE_ID,
+                {"name": "filename", "in": "query", "required": True,
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                 "description": "The file's name, e.g. invoice.pdf (sanitised when stored)."},
+                {"name": "case_item_id", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                 "description": "The item under audit the document supports."}],
+            "requestBody": {"required": True, "content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"201": _ok("EvidenceDocument", "Stored."), "401": UNAUTHORIZED,
+                          "403": _error("Not the case's auditor or a supervisor of its "
+                                        "directorate, or the role or scope does not allow "
+                                        "uploads."),
+                          "404": _error("No such case."),
+                          "409": _error("The audit is over, or the same file is already "
+                                        "evidence of the case."),
+                          "413": _error("The file is over PCA_MAX_UPLOAD_MB."),
+                          "422": INVALID}}},
+    "/api/v1/cases/{case_id}/evidence/{evidence_id}": {"get": {
+        "tags": ["cases"], "summary": "Download one evidence document",
+        "description": "The stored bytes as an attachment, with the type sniffed at upload "
+                       "and `X-Content-Type-Options: nosniff`; withdrawn ones too.",
+        "security": _secured("cases:read"),
+        "parameters": [CASE_ID, {"name": "evidence_id", "in": "path", "required": True,
+                                 "schema": {"type": "integer", "minimum": 0,
+                                            "maximum": 2**31 - 1}}],
+        "responses": {"200": {"description": "The file.", "content": {
+                          kind: {"schema": {"type": "string", "format": "binary"}}
+                          for kind in EVIDENCE_TYPES}},
+                      "401": UNAUTHORIZED,
+                      "403": _error("Another directorate's case, or the role may not read "
+                                    "cases."),
+                      "404": _error("No such case, or no such document in it.")}}},
     "/api/v1/openapi.json": {"get": {
         "tags": ["meta"], "summary": "This document", "security": [],
         "responses": {"200": {"description": "OpenAPI 3.1",

@@ -26,8 +26,9 @@ TOKEN_SCOPES: dict[str, str] = {
     "cases:read": "read cases, their timeline and diagrams, as the token's user",
     "tasks:read": "list the token user's and their team's tasks",
     "tasks:write": "claim, reassign and complete tasks as the token's user",
+    "evidence:write": "upload evidence documents to cases as the token's user",
 }
-PERSONAL_SCOPES = frozenset({"cases:read", "tasks:read", "tasks:write"})
+PERSONAL_SCOPES = frozenset({"cases:read", "tasks:read", "tasks:write", "evidence:write"})
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 

@@ -22,7 +22,7 @@ from ..auth import permission_required
 from ..auth.permissions import allowed
 from ..db import get_session
 from ..errors import DomainError, ValidationFailed
-from ..models import AuditCase
+from ..models import AuditCase, EvidenceDocument
 from ..services import case_queries, cases, evidence
 from .tasks import clock
 
@@ -98,7 +98,11 @@ def withdraw(case_id: int, evidence_id: int):  # type: ignore[no-untyped-def]
 def download(case_id: int, evidence_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     case = cases.get_case(session, case_id, current_user)
-    doc = evidence.get(session, case, evidence_id, with_content=True)
+    return attachment(evidence.get(session, case, evidence_id, with_content=True))
+
+
+def attachment(doc: EvidenceDocument) -> Response:
+    """The stored bytes as a download: the sniffed type, never rendered or re-guessed."""
     mimetype = doc.content_type
     if mimetype.startswith("text/"):
         mimetype += "; charset=utf-8"
