@@ -188,7 +188,8 @@ def test_an_upload_is_never_edited_or_deleted(app: Flask, world: World, case) ->
                          {"id": doc.id})
 
 
-def test_uploads_and_withdrawals_are_in_the_audit_log(app: Flask, world: World, case) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_and_withdrawals_are_in_the_audit_log(app: Flask, world: World, case,  # type: ignore[no-untyped-def]
+                                                      runner) -> None:
     doc = upload(world.session, case, PDF, "logged.pdf", world.auditor, clock=world.clock)
     world.session.commit()
     withdraw(world.session, case, doc.id, world.auditor, reason="duplicate", clock=world.clock)
@@ -205,3 +206,5 @@ def test_uploads_and_withdrawals_are_in_the_audit_log(app: Flask, world: World, 
     assert set(updated.after) == {"withdrawn_at", "withdrawn_by_id", "withdrawal_reason"}
     with app.app_context(), get_db().engine.connect() as conn:
         assert verify_chain(conn).ok
+    out = runner.invoke(args=["audit-log", "verify"])
+    assert out.exit_code == 0, out.output
