@@ -22,23 +22,10 @@ from typing import Any
 
 from playwright.sync_api import expect, sync_playwright
 
-PASSWORD = "pca-demo-2026"
+from demo_browser import CHROMIUM, log_in, step
+
 LEVIES = {"cd": "Customs duty", "rd": "Regulatory duty", "acd": "Additional customs duty",
           "st": "Sales tax", "ast": "Additional sales tax", "it": "Income tax"}
-
-
-def step(text: str) -> None:
-    print(f"- {text}", flush=True)
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation")).to_be_visible()
 
 
 def queue(page: Any) -> None:
@@ -94,7 +81,7 @@ def rupees(text: str) -> int:
 def walk(base: str, number: str | None, tmp: Path, case_id: str | None = None,
          skip_framing: bool = False) -> None:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_context(accept_downloads=True).new_page()
         page.set_default_timeout(30_000)
 

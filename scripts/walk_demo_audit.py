@@ -17,22 +17,9 @@ from typing import Any
 
 from playwright.sync_api import expect, sync_playwright
 
-PASSWORD = "pca-demo-2026"
+from demo_browser import CHROMIUM, log_in, step
+
 AUDITORS = {"Ayesha Siddiqui": "auditor", "Bilal Ahmed": "auditor2"}
-
-
-def step(text: str) -> None:
-    print(f"- {text}", flush=True)
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation")).to_be_visible()
 
 
 def active(page: Any) -> str:
@@ -61,7 +48,7 @@ def case_page(page: Any, base: str, case_id: str) -> None:
 
 def walk(base: str) -> None:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page()
         page.set_default_timeout(30_000)
 

@@ -21,21 +21,7 @@ from typing import Any
 
 from playwright.sync_api import expect, sync_playwright
 
-PASSWORD = "pca-demo-2026"
-
-
-def step(text: str) -> None:
-    print(f"- {text}", flush=True)
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation")).to_be_visible()
+from demo_browser import CHROMIUM, log_in, step
 
 
 def choose(page: Any, dropdown: str, option: str | re.Pattern[str]) -> str:
@@ -85,7 +71,7 @@ def fetch(page: Any, url: str, target: Path) -> Path:
 
 def walk(base: str, tmp: Path) -> None:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        browser = p.chromium.launch(executable_path=CHROMIUM)
         context = browser.new_context(accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(30_000)

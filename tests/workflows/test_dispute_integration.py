@@ -196,10 +196,21 @@ def test_a_forums_stay_ends_with_its_decision(court: Court, officer: User, make_
         "Stay STAY/9 ended with the Collector (Appeals)'s decision"]
 
 
+def _worker(app, court: Court):  # type: ignore[no-untyped-def]
+    """`pca worker` run once at a given instant, as the clock then says."""
+    from workflows.worker import run_once
+    sessions = app.extensions["pca_db"].sessionmaker
+
+    def worker_at(instant: dt.datetime) -> None:
+        court.w.clock.set(instant)
+        run_once(sessions, court.w.clock)
+        court.session.expire_all()
+    return worker_at
+
+
 def test_a_stay_granted_until_a_date_lapses_through_the_worker(
         app, court: Court, officer: User, make_user) -> None:  # type: ignore[no-untyped-def]
     from workflows.clock import end_of_day_utc
-    from workflows.worker import run_once
     case, order_date = _ordered(court)
     _notice(court, make_user, case)
     appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=5))
@@ -208,13 +219,7 @@ def test_a_stay_granted_until_a_date_lapses_through_the_worker(
         "amount": "175000", "order_ref": "STAY/10", "granted_on": court.today().isoformat(),
         "until": until.isoformat()}, actor=officer, clock=court.w.clock)
     court.session.commit()
-    sessions = app.extensions["pca_db"].sessionmaker
-
-    def worker_at(instant: dt.datetime) -> None:
-        court.w.clock.set(instant)
-        run_once(sessions, court.w.clock)
-        court.session.expire_all()
-
+    worker_at = _worker(app, court)
     worker_at(end_of_day_utc(until) - dt.timedelta(minutes=1))  # the last minute of `until`
     assert court.session.get(type(stay), stay.id).lifted_on is None
     assert recovery.position(court.session, case.id).stayed == D(175_000)
@@ -235,7 +240,6 @@ def test_a_forums_stay_ends_when_its_decision_limit_passes_undecided(
     """The Collector (Appeals) lets the 120-day limit pass: the filing lapses, the demand stands
     and the forum's stay ends the day after the limit, so recovery can resume at once."""
     from workflows.clock import end_of_day_utc
-    from workflows.worker import run_once
     case, order_date = _ordered(court)
     _notice(court, make_user, case)
     appeal = _file(court, officer, case, "collector_appeals", order_date + dt.timedelta(days=5))
@@ -245,13 +249,7 @@ def test_a_forums_stay_ends_when_its_decision_limit_passes_undecided(
     court.session.commit()
     limit = appeal.decision_due_on
     assert limit is not None
-    sessions = app.extensions["pca_db"].sessionmaker
-
-    def worker_at(instant: dt.datetime) -> None:
-        court.w.clock.set(instant)
-        run_once(sessions, court.w.clock)
-        court.session.expire_all()
-
+    worker_at = _worker(app, court)
     worker_at(end_of_day_utc(limit) - dt.timedelta(minutes=1))
     assert court.session.get(type(stay), stay.id).lifted_on is None
     assert court.session.get(type(appeal), appeal.id).outcome is None
