@@ -19,7 +19,7 @@ from ..db import get_session
 from ..errors import DomainError, ValidationFailed
 from ..models import AuditCase
 from ..models.dispute import ADR_OUTCOMES, APPEAL_OUTCOMES, FORUM_LABELS, OUTCOME_LABELS
-from ..services import dispute_money, disputes
+from ..services import dispute_docket, dispute_money, disputes
 from ..services.ledger import LEVIES, LEVY_LABELS
 
 bp = Blueprint("disputes", __name__)
@@ -84,9 +84,9 @@ def _defaults(dispute: Any, demand: dict[str, Any], today: Any) -> dict[str, str
 @permission_required("disputes.docket")
 def docket():  # type: ignore[no-untyped-def]
     session, now = get_session(), clock()
-    rows, windows = disputes.docket(session, current_user, clock=now)
+    rows, windows = dispute_docket.docket(session, current_user, clock=now)
     try:
-        first, first_problem = disputes.orders_open(session, clock=now), None
+        first, first_problem = dispute_docket.orders_open(session, clock=now), None
     except MissingDeadlineRule as problem:  # the pending matters above stay usable
         first, first_problem = [], str(problem)
     return render_template("disputes/docket.html", rows=rows, windows=windows, first=first,
