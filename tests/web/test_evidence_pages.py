@@ -3,13 +3,14 @@ attachments with the stored type and nosniff, withdrawal, and who sees what."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from audit_app.models import EvidenceDocument, Role
-from tests.casedata import World, drive_to, world  # noqa: F401
+from tests.casedata import NOTICE, PLAN, World, drive_to, world  # noqa: F401
 from tests.conftest import login
 from tests.services.test_evidence import EXE, PDF
 from tests.web.test_declarations_pages import text_of
@@ -118,3 +119,20 @@ def test_an_oversized_request_gets_a_413_page(app: Flask, client: FlaskClient, c
     response = _upload(client, case.id, PDF + b"0" * (1536 * 1024), "big.pdf")
     page = text_of(client.get(response.location))
     assert "big.pdf was not uploaded: it is 1.5 MB; the limit is 1 MB" in page
+
+
+def test_the_finding_form_lists_the_items_evidence(client: FlaskClient, world: World,  # type: ignore[no-untyped-def]
+                                                   case) -> None:
+    world.do(case, "prepare_plan", PLAN)
+    world.do(case, "issue_notice", NOTICE)  # now under examination
+    login(client, "aud")
+    item = case.items[0]
+    _upload(client, case.id, PDF, "invoice.pdf", case_item_id=str(item.id))
+    _upload(client, case.id, b"%PDF-1.4 the whole case", "contract.pdf")
+    task = world.task(case, "examine_records")
+    response = client.get(f"/tasks/{task.task_id}")
+    listed = re.search(rf'data-testid="item-evidence-{item.id}">(.*?)</p>',
+                       response.get_data(as_text=True), re.S)
+    assert listed is not None
+    assert "invoice.pdf" in listed.group(1) and "contract.pdf" not in listed.group(1)
+    assert "upload on the case page" in listed.group(1)
