@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Mapping
 
 from sqlalchemy import func, select
@@ -362,7 +362,7 @@ def _record_reply(session: Session, case: AuditCase, form: Mapping[str, Any],
     outcome = str(form.get("reply_outcome") or "")
     if outcome not in REPLY_OUTCOMES:
         errors["reply_outcome"] = ", ".join(REPLY_OUTCOMES)
-    paid = _decimal(form, "amount_paid", errors, default=Decimal(0))
+    paid = task_forms.parse_amount(form, "amount_paid", errors, default=Decimal(0))
     if outcome == "voluntary_payment" and paid is not None and paid <= 0:
         errors["amount_paid"] = "the amount paid is required"
     if outcome != "voluntary_payment" and paid:
@@ -458,22 +458,3 @@ def _date(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> dt.date
     except ValueError:
         errors[name] = "a date (YYYY-MM-DD)"
         return None
-
-
-def _decimal(form: Mapping[str, Any], name: str, errors: dict[str, str], *,
-             default: Decimal) -> Decimal | None:
-    raw = form.get(name)
-    if raw in (None, ""):
-        return default
-    if isinstance(raw, float):
-        errors[name] = "an exact amount, not a float"
-        return None
-    try:
-        value = Decimal(str(raw).replace(",", ""))
-    except InvalidOperation:
-        errors[name] = "an amount in rupees"
-        return None
-    if not value.is_finite() or value < 0:
-        errors[name] = "an amount in rupees, 0 or more"
-        return None
-    return value

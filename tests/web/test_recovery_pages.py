@@ -140,6 +140,11 @@ def test_every_enforcement_form_renders(app: Flask, officer: FlaskClient, rworld
         rworld.do(case, ladder[ladder.index(rworld.step(case))], outcome)
     page = _page(officer.get(f"/tasks/{rworld.task(case).task_id}"))
     assert 'data-testid="recovery-position"' in page and 'name="remarks"' in page
+    own = {"block_ntn": ("blocking order number", "Block the importer&#39;s NTN"),
+           "attach_bank_accounts": ("attachment order number", "Attach bank accounts"),
+           "hold_consignments": ("hold order number", "Hold the importer&#39;s consignments")}
+    for text in own.get(element, ()):
+        assert text in page, text  # the shared enforcement form, with this step's words
 
 
 def test_case_page_shows_the_demand_history(officer: FlaskClient, rworld: RecoveryWorld) -> None:
