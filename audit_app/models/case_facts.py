@@ -66,3 +66,24 @@ class CaseFactTag(Base):
                                          primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class CaseFactDeclaration(Base):
+    """A declaration with an item in the case, with its GD date and collectorate. The risk
+    dashboard's coverage ("declarations cleared with an item under audit") counts these per
+    month (one row per audited declaration and case), instead of joining every case item to
+    the million declaration items."""
+
+    __tablename__ = "case_fact_declarations"
+    __table_args__ = (
+        Index("ix_case_fact_declarations_gd_date_collectorate_declaration_id", "gd_date",
+              "collectorate", "declaration_id"),
+        Index("ix_case_fact_declarations_declaration_id", "declaration_id"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("audit_cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    gd_date: Mapped[dt.date]
+    collectorate: Mapped[str | None] = mapped_column(String(16))

@@ -1,4 +1,4 @@
-"""Keeping `case_facts` (and `case_fact_tags`) in step with the facts they derive from.
+"""Keeping `case_facts` (and `case_fact_tags`, `case_fact_declarations`) in step with the facts they derive from.
 
 Who calls what, always inside the caller's transaction (flushes, never commits):
 - `cases.open_case` and `findings.record_finding`: `refresh(session, case_id)` (the case's
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (AuditCase, AuditProposal, CaseItem, Declaration, DeclarationItem, Finding,
                       LedgerEntry)
-from ..models.case_facts import CaseFact, CaseFactTag
+from ..models.case_facts import CaseFact, CaseFactDeclaration, CaseFactTag
 
 # Ledger account -> the fact column holding the first day an entry raised it.
 STAGE_COLUMNS = {"detected": "detected_on", "observed": "observed_on",
@@ -89,6 +89,18 @@ def tags_selects(case_ids: CaseIds = None) -> list[Select[Any]]:
     ]
 
 
+DECLARATION_COLUMNS = ("case_id", "declaration_id", "gd_date", "collectorate")
+
+
+def declarations_select(case_ids: CaseIds = None) -> Select[Any]:
+    """One row per declaration with an item in the case, in DECLARATION_COLUMNS order."""
+    ids = _ids(case_ids)
+    return (select(CaseItem.case_id, Declaration.id, Declaration.gd_date, Declaration.collectorate)
+            .join(DeclarationItem, DeclarationItem.id == CaseItem.item_id)
+            .join(Declaration, Declaration.id == DeclarationItem.declaration_id)
+            .where(*_where(CaseItem.case_id, ids)).distinct())
+
+
 def kind_tags(session: Session, case_ids: CaseIds = None) -> set[tuple[int, str]]:
     """(case_id, kind) for every kind of every finding of the cases (kinds are a JSON list,
     read in Python so any kind findings record is covered, on both databases)."""
@@ -109,10 +121,13 @@ def rebuild(session: Session, case_ids: CaseIds = None) -> int:
         return 0
     session.flush()
     session.execute(delete(CaseFactTag).where(*_where(CaseFactTag.case_id, ids)))
+    session.execute(delete(CaseFactDeclaration).where(*_where(CaseFactDeclaration.case_id, ids)))
     session.execute(delete(CaseFact).where(*_where(CaseFact.case_id, ids)))
     session.execute(insert(CaseFact).from_select(list(FACT_COLUMNS), facts_select(ids)))
     for query in tags_selects(ids):
         session.execute(insert(CaseFactTag).from_select(["case_id", "dimension", "value"], query))
+    session.execute(insert(CaseFactDeclaration).from_select(list(DECLARATION_COLUMNS),
+                                                            declarations_select(ids)))
     kinds = sorted(kind_tags(session, ids))
     for start in range(0, len(kinds), 10_000):
         session.execute(insert(CaseFactTag), [
@@ -174,7 +189,7 @@ def _normal(value: Any) -> Any:
 
 
 def differences(session: Session, case_ids: CaseIds = None) -> list[int]:
-    """The cases whose stored facts or tags differ from what the source tables give now (a row
+    """The cases whose stored facts, tags or declarations differ from what the source tables give now (a row
     missing on either side counts): empty when the services kept everything in step."""
     ids = _ids(case_ids)
     stored = {row[0]: tuple(_normal(v) for v in row) for row in session.execute(
@@ -189,4 +204,10 @@ def differences(session: Session, case_ids: CaseIds = None) -> list[int]:
     tags = {tuple(r) for query in tags_selects(ids) for r in session.execute(query)}
     tags |= {(c, "fraud_kind", k) for c, k in kind_tags(session, ids)}
     wrong |= {t[0] for t in kept_tags ^ tags}
+    kept_declarations = {tuple(_normal(v) for v in r) for r in session.execute(
+        select(*[CaseFactDeclaration.__table__.c[c] for c in DECLARATION_COLUMNS])
+        .where(*_where(CaseFactDeclaration.case_id, ids)))}
+    declarations = {tuple(_normal(v) for v in r)
+                    for r in session.execute(declarations_select(ids))}
+    wrong |= {d[0] for d in kept_declarations ^ declarations}
     return sorted(wrong)

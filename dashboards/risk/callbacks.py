@@ -81,8 +81,11 @@ def update(*values: Any) -> list[Any]:
     session = get_session()
     m = queries.monitoring(session)
     selection = queries.selection_by_basis(session, f)
-    cover = queries.coverage(session, f, f.window)
     trend = queries.coverage(session, f)
+    if f.window.start.day == 1:  # whole months: the window's are the trend's last months
+        cover = {m: trend[m] for m in f.window.months}
+    else:
+        cover = queries.coverage(session, f, f.window)
     cleared = sum(v["cleared"] for v in cover.values())
     audited = sum(v["audited"] for v in cover.values())
     basis = {r["basis"]: r for r in selection}

@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import delete, select, update
 
 from audit_app.intake.runner import import_file
-from audit_app.models import (AuditCase, AuditProposal, AuditProposalItem, CaseFact, CaseFactTag,
-                              Declaration, DeclarationItem, LedgerEntry, RiskRun)
+from audit_app.models import (AuditCase, AuditProposal, AuditProposalItem, CaseFact,
+                              CaseFactDeclaration, CaseFactTag, Declaration, DeclarationItem,
+                              LedgerEntry, RiskRun)
 from audit_app.services import case_facts, cases, ledger
 from audit_app.services.findings import CorrectFacts, record_finding
 from tests.casedata import drive_to
@@ -49,8 +50,15 @@ def test_the_services_keep_every_case_s_facts_as_a_rebuild_would_make_them(money
     assert not any(d == "fraud_kind" for d, _ in tags(s, money.clean.id))
 
 
+def declarations(session, case_id: int) -> set[int]:  # type: ignore[no-untyped-def]
+    return set(session.scalars(select(CaseFactDeclaration.declaration_id)
+                               .where(CaseFactDeclaration.case_id == case_id)))
+
+
 def test_opening_a_case_writes_its_facts(cases3: Cases3) -> None:  # noqa: F811
     s = cases3.world.session
+    assert declarations(s, cases3.north.id) == {ci.item.declaration_id for ci in cases3.north.items}
+    assert declarations(s, cases3.north.id)
     north = fact(s, cases3.north.id)
     proposal = s.get(AuditProposal, cases3.north.proposal_id)
     assert north.directorate_code == "PCA-N" and north.importer_id == cases3.north.importer_id
@@ -156,17 +164,19 @@ def test_operators_check_and_rebuild_the_facts_from_the_console(money: Cases3, a
     s = money.world.session
     s.execute(update(CaseFact).where(CaseFact.case_id == money.hit.id).values(chapter="01"))
     s.execute(delete(CaseFactTag).where(CaseFactTag.case_id == money.north.id))
+    s.execute(delete(CaseFactDeclaration).where(CaseFactDeclaration.case_id == money.clean.id))
     s.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["dashboards", "check-facts"])
     assert result.exit_code == 1
-    assert "2 cases have facts out of step" in result.output
+    assert "3 cases have facts out of step" in result.output
     assert str(money.hit.id) in result.output and "rebuild-facts" in result.output
     result = runner.invoke(args=["dashboards", "rebuild-facts"])
     assert result.exit_code == 0, result.output
     assert "case facts rebuilt for 3 cases" in result.output
     s.expire_all()
     assert fact(s, money.hit.id).chapter == "84"
+    assert declarations(s, money.clean.id) == {ci.item.declaration_id for ci in money.clean.items}
     result = runner.invoke(args=["dashboards", "check-facts"])
     assert result.exit_code == 0 and "agree" in result.output
 
