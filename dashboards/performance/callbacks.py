@@ -77,10 +77,11 @@ def update(*values: Any) -> list[Any]:
     chapter), then the export links."""
     f = filters_from(*values)
     session = get_session()
-    head = queries.headline(session, f)
+    completed = queries.completed_groups(session, f)  # one pass for the three below
+    head = queries.headline(session, f, completed)
     monthly = queries.monthly(session, f)
-    directorates = queries.by_directorate(session, f)
-    officers = queries.workload(session, f, dt.datetime.now(dt.timezone.utc))
+    directorates = queries.by_directorate(session, f, completed)
+    officers = queries.workload(session, f, dt.datetime.now(dt.timezone.utc), completed)
     stages = queries.stage_days(session, f)
     risk = queries.time_limits(session, f)
     return [

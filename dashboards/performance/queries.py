@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from audit_app.models import AuditCase, AuditProposal, CaseEvent, CaseFact, OpenTask, User
+from audit_app.models import AuditCase, CaseEvent, CaseFact, OpenTask, User
 from workflows.clock import as_utc
 
 from ..filters import Filters, Period
@@ -33,6 +33,12 @@ CONTRAVENTION_END = "referred_to_adjudication"
 
 def _in(column: Any, period: Period) -> Any:
     return and_(column >= period.start_utc, column < period.end_utc)
+
+
+def _of_cases(case_id: Any, f: Filters) -> list[Any]:
+    """`case_id` is one of the cases matching the filters (nothing to join without filters)."""
+    conditions = f.case_conditions()
+    return [case_id.in_(select(AuditCase.id).where(*conditions))] if conditions else []
 
 
 def _events(element: str, period: Period, kind: str = "task_completed") -> Any:
@@ -92,17 +98,36 @@ def _count(session: Session, ids: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
 
 
-def headline(session: Session, f: Filters) -> Headline:
+@dataclass(frozen=True)
+class Completed:
+    """Audits completed in the period per directorate and auditor: how many, how many with a
+    short levy, and the short levy they found. One pass over the observations of the period
+    serves the headline, the directorate table and the officers' results."""
+    directorate: str | None
+    auditor_id: int | None
+    completed: int
+    with_finding: int
+    detected_pkr: Decimal
+
+
+def completed_groups(session: Session, f: Filters) -> list[Completed]:
     completed = completed_cases(f).subquery()
-    done = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1),
-                                                         else_=0)), 0),
+    keys = (AuditCase.directorate_code, AuditCase.auditor_id)
+    return [Completed(d, a, int(n), int(h), Decimal(s)) for d, a, n, h, s in session.execute(
+        select(*keys, func.count(),
+               func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1), else_=0)), 0),
                func.coalesce(func.sum(AuditCase.short_levy_total_pkr), 0))
-        .select_from(AuditCase).join(completed, completed.c.id == AuditCase.id)).one()
-    return Headline(started=_count(session, started_cases(f)), completed=int(done[0]),
-                    closed=_count(session, closed_cases(f)), with_finding=int(done[1]),
+        .join(completed, completed.c.id == AuditCase.id).group_by(*keys))]
+
+
+def headline(session: Session, f: Filters, groups: list[Completed] | None = None) -> Headline:
+    groups = completed_groups(session, f) if groups is None else groups
+    return Headline(started=_count(session, started_cases(f)),
+                    completed=sum(g.completed for g in groups),
+                    closed=_count(session, closed_cases(f)),
+                    with_finding=sum(g.with_finding for g in groups),
                     contraventions=_count(session, contravention_cases(f)),
-                    detected_pkr=Decimal(done[2]))
+                    detected_pkr=sum((g.detected_pkr for g in groups), Decimal(0)))
 
 
 def monthly(session: Session, f: Filters) -> dict[str, dict[str, int]]:
@@ -115,8 +140,7 @@ def monthly(session: Session, f: Filters) -> dict[str, dict[str, int]]:
         .where(_in(AuditCase.created_at, window), *f.case_conditions())
         .group_by(local_month(AuditCase.created_at)),
         "completed": select(local_month(obs.c.at), func.count(func.distinct(obs.c.case_id)))
-        .select_from(obs).join(AuditCase, AuditCase.id == obs.c.case_id)
-        .where(*f.case_conditions()).group_by(local_month(obs.c.at)),
+        .select_from(obs).where(*_of_cases(obs.c.case_id, f)).group_by(local_month(obs.c.at)),
         "closed": select(local_month(AuditCase.closed_at), func.count())
         .where(AuditCase.status.startswith("closed"), _in(AuditCase.closed_at, window),
                *f.case_conditions()).group_by(local_month(AuditCase.closed_at)),
@@ -151,12 +175,11 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
 def selection_to_observation(session: Session, f: Filters) -> list[float]:
     """Days from selection to the case's first observation, for observations in the period."""
     obs = _events(OBSERVATION, f.window).subquery()
-    selected = func.coalesce(AuditProposal.created_at, AuditCase.created_at)
+    # The selection instant is kept in the facts (the proposal's, else the case's opening).
     rows = session.execute(
-        select(func.min(days_between(selected, obs.c.at))).select_from(obs)
-        .join(AuditCase, AuditCase.id == obs.c.case_id)
-        .outerjoin(AuditProposal, AuditProposal.id == AuditCase.proposal_id)
-        .where(*f.case_conditions()).group_by(obs.c.case_id))
+        select(func.min(days_between(CaseFact.selected_at, obs.c.at))).select_from(obs)
+        .join(CaseFact, CaseFact.case_id == obs.c.case_id).where(*_of_cases(obs.c.case_id, f))
+        .group_by(obs.c.case_id))
     return [float(days) for (days,) in rows]
 
 
@@ -171,10 +194,9 @@ def observation_to_order(session: Session, f: Filters) -> list[float]:
     rows = session.execute(
         select(func.min(CaseEvent.at), CaseFact.adjudged_on).select_from(CaseFact)
         .join(CaseEvent, CaseEvent.case_id == CaseFact.case_id)
-        .join(AuditCase, AuditCase.id == CaseFact.case_id)
         .where(CaseFact.adjudged_on >= period.start, CaseFact.adjudged_on <= period.end,
                CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION,
-               *f.case_conditions())
+               *_of_cases(CaseFact.case_id, f))
         .group_by(CaseFact.case_id, CaseFact.adjudged_on))
     from workflows.clock import local_date
     return [float((_as_date(on) - local_date(as_utc(at))).days) for at, on in rows]
@@ -212,7 +234,8 @@ class Officer:
     detected_pkr: Decimal
 
 
-def workload(session: Session, f: Filters, now: dt.datetime) -> list[Officer]:
+def workload(session: Session, f: Filters, now: dt.datetime,
+             groups: list[Completed] | None = None) -> list[Officer]:
     """Open tasks (and overdue ones) per assignee, and each auditor's audits completed in the
     period with their results; officers with neither are left out."""
     tasks = dict()
@@ -223,15 +246,12 @@ def workload(session: Session, f: Filters, now: dt.datetime) -> list[Officer]:
         query = query.where(OpenTask.case_id.in_(select(AuditCase.id).where(*f.case_conditions())))
     for user_id, total, overdue in session.execute(query):
         tasks[user_id] = (int(total), int(overdue))
-    completed = completed_cases(f).subquery()
-    results = {}
-    for user_id, n, hits, detected in session.execute(
-            select(AuditCase.auditor_id, func.count(),
-                   func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1), else_=0)), 0),
-                   func.coalesce(func.sum(AuditCase.short_levy_total_pkr), 0))
-            .join(completed, completed.c.id == AuditCase.id)
-            .where(AuditCase.auditor_id.is_not(None)).group_by(AuditCase.auditor_id)):
-        results[user_id] = (int(n), int(hits), Decimal(detected))
+    results: dict[int, tuple[int, int, Decimal]] = {}
+    for g in completed_groups(session, f) if groups is None else groups:
+        if g.auditor_id is not None:
+            n, hits, detected = results.get(g.auditor_id, (0, 0, Decimal(0)))
+            results[g.auditor_id] = (n + g.completed, hits + g.with_finding,
+                                     detected + g.detected_pkr)
     ids = set(tasks) | set(results)
     names = {uid: name for uid, name in session.execute(
         select(User.id, User.full_name).where(User.id.in_(ids)))} if ids else {}
@@ -250,18 +270,18 @@ def officer_cases(f: Filters, user_id: int) -> Select[Any]:
         | AuditCase.id.in_(done))
 
 
-def by_directorate(session: Session, f: Filters) -> list[dict[str, Any]]:
+def by_directorate(session: Session, f: Filters,
+                   groups: list[Completed] | None = None) -> list[dict[str, Any]]:
     """Completed audits, hits and detected amount per directorate."""
-    completed = completed_cases(f).subquery()
-    rows = session.execute(
-        select(AuditCase.directorate_code, func.count(),
-               func.coalesce(func.sum(case((AuditCase.short_levy_total_pkr > 0, 1), else_=0)), 0),
-               func.coalesce(func.sum(AuditCase.short_levy_total_pkr), 0))
-        .join(completed, completed.c.id == AuditCase.id)
-        .group_by(AuditCase.directorate_code).order_by(AuditCase.directorate_code))
-    return [{"directorate": d or "(none)", "_drill": d or "", "completed": int(n),
-             "with_finding": int(h), "hit_rate": (int(h) / int(n)) if n else None,
-             "detected": Decimal(s)} for d, n, h, s in rows]
+    per: dict[str | None, list[Any]] = {}
+    for g in completed_groups(session, f) if groups is None else groups:
+        row = per.setdefault(g.directorate, [0, 0, Decimal(0)])
+        row[0] += g.completed
+        row[1] += g.with_finding
+        row[2] += g.detected_pkr
+    return [{"directorate": d or "(none)", "_drill": d or "", "completed": n,
+             "with_finding": h, "hit_rate": (h / n) if n else None, "detected": s}
+            for d, (n, h, s) in sorted(per.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
 
 
 def time_limits(session: Session, f: Filters, today: dt.date | None = None) -> Any:
