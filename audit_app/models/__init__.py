@@ -3,7 +3,7 @@ from .adjudication import (AdjudicatingOfficer, Adjudication, Hearing, OrderInOr
                            ShowCauseNotice)
 from .audit_log import Audited, AuditLogEntry, AuditLogHead
 from .case import CASE_STATUSES, AuditCase, CaseEvent, CaseItem, Finding
-from .case_facts import FACT_DIMENSIONS, CaseFact, CaseFactDeclaration, CaseFactTag
+from .case_facts import FACT_DIMENSIONS, CaseFact, CaseFactDeclaration, CaseFactTag, LedgerMonth
 from .document import DOCUMENT_KINDS, DocumentImmutable, DocumentSeries, IssuedDocument
 from .evidence import EvidenceDocument, EvidenceImmutable
 from .dispute import Dispute
@@ -25,7 +25,7 @@ from .worker_heartbeat import WorkerHeartbeat
 __all__ = [
     "TARGET_MEASURES", "RevenueTarget", "SteeringReport",
     "AdjudicatingOfficer", "Adjudication", "Hearing", "OrderInOriginal", "ShowCauseNotice",
-    "CASE_STATUSES", "AuditCase", "FACT_DIMENSIONS", "CaseFact", "CaseFactDeclaration", "CaseFactTag", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
+    "CASE_STATUSES", "AuditCase", "FACT_DIMENSIONS", "CaseFact", "CaseFactDeclaration", "CaseFactTag", "LedgerMonth", "ACCOUNTS", "LEVIES", "LedgerEntry", "LedgerImmutable",
     "Demand", "EnforcementAction", "Stay", "CaseEvent", "CaseItem", "Finding", "DeadlineRule", "OpenTask",
     "DOCUMENT_KINDS", "DocumentImmutable", "DocumentSeries", "IssuedDocument",
     "Dispute", "EvidenceDocument", "EvidenceImmutable",

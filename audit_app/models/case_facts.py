@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, Money
 
 FACT_DIMENSIONS = ("collectorate", "chapter", "fraud_kind")
 
@@ -87,3 +87,22 @@ class CaseFactDeclaration(Base):
                                                 primary_key=True)
     gd_date: Mapped[dt.date]
     collectorate: Mapped[str | None] = mapped_column(String(16))
+
+
+class LedgerMonth(Base):
+    """The ledger summed per month (of the entry date, 'YYYY-MM'), account and directorate of
+    the case ('' for none): the dashboards' period sums (the revenue trend, the previous
+    period's totals) read a few hundred rows instead of the period's entries. Derived, never
+    entered: `ledger.post` and `ledger.reverse` add each entry in the same transaction (an
+    upsert, safe when two postings race); `pca dashboards rebuild-facts` recomputes it and
+    `check-facts` compares it with the entries. A case's directorate is fixed at its opening,
+    so no other change moves a row. Figures filtered by collectorate, chapter or fraud kind
+    (any item of a case) still sum the entries of the matching cases."""
+
+    __tablename__ = "ledger_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    account: Mapped[str] = mapped_column(String(16), primary_key=True)
+    directorate_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    amount_pkr: Mapped[Money]
+    entries: Mapped[int]

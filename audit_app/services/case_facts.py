@@ -1,12 +1,15 @@
-"""Keeping `case_facts` (and `case_fact_tags`, `case_fact_declarations`) in step with the facts they derive from.
+"""Keeping `case_facts` (with `case_fact_tags`, `case_fact_declarations`) and `ledger_months`
+in step with the facts they derive from.
 
 Who calls what, always inside the caller's transaction (flushes, never commits):
 - `cases.open_case` and `findings.record_finding`: `refresh(session, case_id)` (the case's
   items, principal item, chapter, collectorate, fraud kinds and stage dates, from the tables);
 - `ledger.post` / `ledger.reverse`: `ledger_posted(...)`, one UPDATE of the stage date the
-  entry may move (the first day each account was raised, the last payment's day);
+  entry may move (the first day each account was raised, the last payment's day), and one
+  upsert of the month's sum in `ledger_months`;
 - intake, when a batch amends declarations or items that cases hold: `refresh_for_batch`;
-- operators: `pca dashboards rebuild-facts` -> `rebuild(session)` for every case.
+- operators: `pca dashboards rebuild-facts` -> `rebuild(session)` for every case (and the
+  monthly ledger sums); `check-facts` -> `differences` and `ledger_month_differences`.
 
 `rebuild` is set-based (a few INSERT ... SELECT), so refreshing one case and rebuilding a hundred
 thousand run the same SQL, and the tests compare what the hooks kept with what a rebuild makes.
@@ -18,12 +21,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal_column, select, update
+from sqlalchemy import (Select, String, and_, case, delete, func, insert, literal_column, select,
+                        update)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import (AuditCase, AuditProposal, CaseItem, Declaration, DeclarationItem, Finding,
                       LedgerEntry)
-from ..models.case_facts import CaseFact, CaseFactDeclaration, CaseFactTag
+from ..models.case_facts import CaseFact, CaseFactDeclaration, CaseFactTag, LedgerMonth
 
 # Ledger account -> the fact column holding the first day an entry raised it.
 STAGE_COLUMNS = {"detected": "detected_on", "observed": "observed_on",
@@ -133,6 +139,9 @@ def rebuild(session: Session, case_ids: CaseIds = None) -> int:
         session.execute(insert(CaseFactTag), [
             {"case_id": c, "dimension": "fraud_kind", "value": k}
             for c, k in kinds[start:start + 10_000]])
+    if ids is None:  # (a case's entries never change directorate: only a full rebuild)
+        session.execute(delete(LedgerMonth))
+        session.execute(insert(LedgerMonth).from_select(list(MONTH_COLUMNS), ledger_months_select()))
     # (the driver's rowcount of INSERT ... SELECT is not reliable on every database)
     return int(session.scalar(select(func.count()).select_from(CaseFact)
                               .where(*_where(CaseFact.case_id, ids))) or 0)
@@ -145,8 +154,14 @@ def refresh(session: Session, case_id: int) -> None:
 
 def ledger_posted(session: Session, case_id: int, account: str, on: dt.date,
                   amounts: Iterable[Decimal]) -> None:
-    """An entry of `account` dated `on` was posted: move the stage date it may move (one
-    UPDATE; nothing for the accounts with no date kept, or a lowering entry)."""
+    """Entries of `account` dated `on` were posted: add them to their month in
+    `ledger_months`, and move the stage date they may move (one UPDATE; nothing for the
+    accounts with no date kept, or a lowering entry)."""
+    amounts = list(amounts)
+    directorate = session.scalar(select(AuditCase.directorate_code)
+                                 .where(AuditCase.id == case_id))
+    add_to_month(session, on.strftime("%Y-%m"), account, directorate or "",
+                 sum(amounts, Decimal(0)), len(amounts))
     if account == "paid":
         column = CaseFact.last_paid_on
         later = column < on
@@ -160,6 +175,69 @@ def ledger_posted(session: Session, case_id: int, account: str, on: dt.date,
     if not moved.rowcount and session.scalar(
             select(CaseFact.case_id).where(CaseFact.case_id == case_id)) is None:
         refresh(session, case_id)  # a case without its row yet (made outside open_case)
+
+
+# --- the ledger per month, account and directorate ------------------------------------------
+
+class _entry_month(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """'YYYY-MM' of a DATE column, on either database."""
+
+    type = String()
+    inherit_cache = True
+    name = "entry_month"
+
+
+@compiles(_entry_month, "postgresql")
+def _pg_month(element: _entry_month, compiler: Any, **kw: Any) -> str:
+    (arg,) = list(element.clauses)
+    return f"to_char({compiler.process(arg, **kw)}, 'YYYY-MM')"
+
+
+@compiles(_entry_month, "sqlite")
+def _sqlite_month(element: _entry_month, compiler: Any, **kw: Any) -> str:
+    (arg,) = list(element.clauses)
+    return f"strftime('%Y-%m', {compiler.process(arg, **kw)})"
+
+
+MONTH_COLUMNS = ("month", "account", "directorate_code", "amount_pkr", "entries")
+
+
+def ledger_months_select() -> Select[Any]:
+    """`ledger_months` as the entries give it now, in MONTH_COLUMNS order."""
+    month = _entry_month(LedgerEntry.entry_date)
+    directorate = func.coalesce(AuditCase.directorate_code, "")
+    return (select(month, LedgerEntry.account, directorate, func.sum(LedgerEntry.amount_pkr),
+                   func.count()).join(AuditCase, AuditCase.id == LedgerEntry.case_id)
+            .group_by(month, LedgerEntry.account, directorate))
+
+
+def add_to_month(session: Session, month: str, account: str, directorate: str,
+                 amount: Decimal, entries: int) -> None:
+    """Add to a month's sum, creating its row: one INSERT ... ON CONFLICT DO UPDATE, so two
+    transactions posting to the same month at once both count (the second waits for the
+    first's row lock on PostgreSQL; SQLite has one writer at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(LedgerMonth).values(month=month, account=account,
+                                           directorate_code=directorate, amount_pkr=amount,
+                                           entries=entries)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["month", "account", "directorate_code"],
+        set_={"amount_pkr": LedgerMonth.amount_pkr + statement.excluded.amount_pkr,
+              "entries": LedgerMonth.entries + statement.excluded.entries}))
+
+
+def ledger_month_differences(session: Session) -> list[tuple[str, str, str]]:
+    """The (month, account, directorate) rows of `ledger_months` that differ from the entries
+    (missing on either side counts): empty when every posting went through `ledger`."""
+    def rows(query: Select[Any]) -> dict[tuple[str, str, str], tuple[Decimal, int]]:
+        return {(m, a, d): (Decimal(x).quantize(Decimal("0.01")), int(n))
+                for m, a, d, x, n in session.execute(query)}
+    kept = rows(select(*[LedgerMonth.__table__.c[c] for c in MONTH_COLUMNS]))
+    computed = rows(ledger_months_select())
+    return sorted(k for k in kept.keys() | computed.keys() if kept.get(k) != computed.get(k))
 
 
 def refresh_for_batch(session: Session, batch_id: int, at: dt.datetime) -> int:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Date, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from audit_app.models import AuditCase, CaseFact, Importer, LedgerEntry
+from audit_app.models import AuditCase, CaseFact, Importer, LedgerEntry, LedgerMonth
 from audit_app.services import ledger
 from audit_app.services.targets import monthly_targets
 
@@ -89,18 +89,38 @@ def stage_cases(f: Filters, account: str, period: Period | None = None) -> Selec
         LedgerEntry.entry_date <= period.end).distinct(), f)
 
 
+def month_sums(session: Session, f: Filters, period: Period,
+               accounts: tuple[str, ...]) -> dict[tuple[str, str], Decimal] | None:
+    """('YYYY-MM', account) -> amount from the monthly sums `ledger.post` keeps
+    (`ledger_months`, per month, account and directorate), when they can answer: a period of
+    whole months, filtered at most by directorate. None otherwise (a collectorate, chapter or
+    fraud kind matches a case by any of its items, so those sum the matching cases' entries)."""
+    if f.collectorate or f.chapter or f.fraud_kind or period.start.day != 1 \
+            or (period.end + dt.timedelta(days=1)).day != 1:
+        return None
+    query = (select(LedgerMonth.month, LedgerMonth.account, func.sum(LedgerMonth.amount_pkr))
+             .where(LedgerMonth.month.in_(period.months), LedgerMonth.account.in_(accounts))
+             .group_by(LedgerMonth.month, LedgerMonth.account))
+    if f.directorate:
+        query = query.where(LedgerMonth.directorate_code == f.directorate)
+    return {(m, a): Decimal(x) for m, a, x in session.execute(query)}
+
+
 def trend(session: Session, f: Filters) -> dict[str, dict[str, Decimal]]:
     """'YYYY-MM' -> {detected, adjudged, paid, target} over the trend window."""
     window = f.window.trailing_months(12)
-    month = local_month_of_date(LedgerEntry.entry_date)
     out = {m: {a: ZERO for a, _ in TREND} for m in window.months}
-    for m, account, amount in session.execute(_scoped(
+    sums = month_sums(session, f, window, tuple(a for a, _ in TREND))
+    if sums is None:
+        month = local_month_of_date(LedgerEntry.entry_date)
+        sums = {(m, a): Decimal(x) for m, a, x in session.execute(_scoped(
             select(month, LedgerEntry.account, func.sum(LedgerEntry.amount_pkr))
             .where(LedgerEntry.account.in_([a for a, _ in TREND]),
                    LedgerEntry.entry_date >= window.start, LedgerEntry.entry_date <= window.end)
-            .group_by(month, LedgerEntry.account), f)):
+            .group_by(month, LedgerEntry.account), f))}
+    for (m, account), amount in sums.items():
         if m in out:
-            out[m][account] = Decimal(amount)
+            out[m][account] = amount
     targets = monthly_targets(session, "recovered", window.start, window.end, f.directorate)
     for m in out:
         out[m]["target"] = targets.get(m)  # type: ignore[assignment]
@@ -287,5 +307,11 @@ def top_cases(session: Session, f: Filters, limit: int = 10,
 
 
 def totals_in(session: Session, f: Filters, period: Period) -> dict[str, Decimal]:
-    return {s.account: s.amount for s in funnel(session, f, period)}
-
+    """Per funnel account: what entries dated in the period moved (no case counts)."""
+    sums = month_sums(session, f, period, tuple(a for a, _ in FUNNEL))
+    if sums is None:
+        return {s.account: s.amount for s in funnel(session, f, period)}
+    out = {a: ZERO for a, _ in FUNNEL}
+    for (_, account), amount in sums.items():
+        out[account] += amount
+    return out

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from audit_app.intake.runner import import_file
 from audit_app.models import (AuditCase, AuditProposal, AuditProposalItem, CaseFact,
                               CaseFactDeclaration, CaseFactTag, Declaration, DeclarationItem,
-                              LedgerEntry, RiskRun)
+                              LedgerEntry, LedgerMonth, RiskRun)
 from audit_app.services import case_facts, cases, ledger
 from audit_app.services.findings import CorrectFacts, record_finding
 from tests.casedata import drive_to
@@ -201,3 +201,79 @@ def test_the_facts_filter_the_dashboards_as_the_items_do(money: Cases3) -> None:
             assert money.hit.id in found
     rows = queries.breakdown(s, Filters.build(viewer, "2026"), "chapter")
     assert {r["value"]: r["cases"] for r in rows}["84"] == 1
+
+
+def month_row(session, month: str, account: str, directorate: str) -> tuple[Decimal, int]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    row = session.get(LedgerMonth, (month, account, directorate))
+    return (Decimal(0), 0) if row is None else (row.amount_pkr, row.entries)
+
+
+def test_postings_and_reversals_keep_the_monthly_ledger_sums(money: Cases3) -> None:  # noqa: F811
+    w, s, hit = money.world, money.world.session, money.hit
+    assert case_facts.ledger_month_differences(s) == []
+    before = month_row(s, "2026-05", "adjudged", "PCA-S")
+    [entry] = ledger.post(s, hit.id, "adjudged", {"fine": Decimal("5000.25")},
+                          on=dt.date(2026, 5, 1), kind="order_in_original", actor=w.supervisor,
+                          clock=w.clock)
+    ledger.post(s, hit.id, "adjudged", {"cd": Decimal(7), "penalty": Decimal(3)},
+                on=dt.date(2026, 5, 31), kind="order_in_original", actor=w.supervisor,
+                clock=w.clock)
+    s.commit()
+    assert month_row(s, "2026-05", "adjudged", "PCA-S") == \
+        (before[0] + Decimal("5010.25"), before[1] + 3)
+    june = month_row(s, "2026-06", "adjudged", "PCA-S")
+    ledger.reverse(s, entry.id, actor=w.supervisor, reason="wrong order", clock=w.clock,
+                   on=dt.date(2026, 6, 2))
+    s.commit()
+    assert month_row(s, "2026-06", "adjudged", "PCA-S") == \
+        (june[0] - Decimal("5000.25"), june[1] + 1)
+    assert case_facts.ledger_month_differences(s) == []
+    # A case of another directorate sums apart.
+    north = month_row(s, "2026-06", "paid", "PCA-N")
+    ledger.post(s, money.north.id, "paid", {"cd": Decimal(1)}, on=dt.date(2026, 6, 3),
+                kind="payment", actor=w.supervisor, clock=w.clock)
+    s.commit()
+    assert month_row(s, "2026-06", "paid", "PCA-N") == (north[0] + 1, north[1] + 1)
+    assert case_facts.ledger_month_differences(s) == []
+
+
+def test_the_revenue_figures_read_from_the_monthly_sums_agree_with_the_entries(money: Cases3) -> None:  # noqa: F811
+    from dashboards.access import Viewer
+    from dashboards.filters import Filters
+    from dashboards.revenue import queries
+    s = money.world.session
+    viewer = Viewer(1, "manager", None)
+    for period, directorate in (("2026", None), ("2026-Q1", "PCA-S"), ("2026-03", None),
+                                ("2026", "PCA-N")):
+        f = Filters.build(viewer, period, directorate)
+        assert queries.month_sums(s, f, f.window, ("paid",)) is not None
+        from_entries = {st.account: st.amount for st in queries.funnel(s, f)}
+        assert queries.totals_in(s, f, f.window) == from_entries, (period, directorate)
+    # A filter by any item's chapter cannot be read from the sums: the entries answer.
+    f = Filters.build(viewer, "2026", chapter="84")
+    assert queries.month_sums(s, f, f.window, ("paid",)) is None
+    assert queries.totals_in(s, f, f.window) == {st.account: st.amount
+                                                 for st in queries.funnel(s, f)}
+
+
+def test_check_facts_finds_monthly_sums_out_of_step_and_rebuild_repairs_them(money: Cases3, app) -> None:  # noqa: F811
+    s = money.world.session
+    row = s.scalars(select(LedgerMonth).order_by(LedgerMonth.month)).first()
+    assert row is not None
+    key = (row.month, row.account, row.directorate_code)
+    s.execute(update(LedgerMonth).where(LedgerMonth.month == row.month,
+                                        LedgerMonth.account == row.account,
+                                        LedgerMonth.directorate_code == row.directorate_code)
+              .values(amount_pkr=LedgerMonth.amount_pkr + 1))
+    s.commit()
+    assert case_facts.ledger_month_differences(s) == [key]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["dashboards", "check-facts"])
+    assert result.exit_code == 1 and "1 monthly ledger sums differ" in result.output
+    assert "/".join(key) in result.output
+    result = runner.invoke(args=["dashboards", "rebuild-facts"])
+    assert result.exit_code == 0, result.output
+    assert case_facts.ledger_month_differences(s) == []
+    result = runner.invoke(args=["dashboards", "check-facts"])
+    assert result.exit_code == 0 and "agree" in result.output
