@@ -1,7 +1,7 @@
 """case_fact_declarations: the declarations each case audits, for the risk coverage, backfilled
 
 Revision ID: 7b3e9c1f5a20
-Revises: 5e0c2a7d9b14
+Revises: c2c8b58c05bc
 Create Date: 2026-11-27 07:45:00
 
 The risk dashboard's coverage (declarations cleared with an item under audit) joined the case
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision: str = '7b3e9c1f5a20'
-down_revision: Union[str, None] = '5e0c2a7d9b14'
+down_revision: Union[str, None] = 'c2c8b58c05bc'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
