@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 from pathlib import Path
 
 import click
@@ -55,12 +56,15 @@ def generate_command(items: int, seed: int, out_dir: Path, start: dt.datetime | 
 @click.option("--months", type=click.IntRange(min=1), default=24, show_default=True,
               help="Months of clearances, ending last month.")
 @click.option("--cases", type=click.IntRange(min=0), default=None,
-              help="Audit cases to live through every stage over the last 11 months "
-                   "[default: 30].")
+              help="Audit cases to live through every stage over the last 11 months, spread "
+                   "over the directorates [default: 300].")
+@click.option("--defer-lifecycle", is_flag=True,
+              help="Plan the cases and live only the walkthrough's; `pca demo grow` lives the "
+                   "rest (used by `make run`, which serves meanwhile).")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing when the database already holds data (used by `make run`).")
 def seed_command(items: int, seed: int, months: int, cases: int | None,
-                 if_empty: bool) -> None:
+                 defer_lifecycle: bool, if_empty: bool) -> None:
     """Create formations and demo users, then generate and import demo data."""
     from flask import current_app
 
@@ -76,7 +80,9 @@ def seed_command(items: int, seed: int, months: int, cases: int | None,
     out_dir = Path(current_app.instance_path) / "demo-data"
     click.echo(f"Generating and importing {items:,} declaration items ({months} months)...")
     result = seed_demo(session, out_dir, items=items, seed=seed, months=months,
-                       cases=DEMO_CASES if cases is None else cases)
+                       cases=DEMO_CASES if cases is None else cases,
+                       defer_lifecycle=defer_lifecycle, commit=session.commit,
+                       progress=_progress)
     session.commit()
     for kind, report in result["imported"].items():
         click.echo(f"  {kind:<13} {report['rows_read']:>9,} rows, {report['new']:,} new")
@@ -85,15 +91,69 @@ def seed_command(items: int, seed: int, months: int, cases: int | None,
                f"{risk['items_scored']:,} items scored, {risk['proposals']} audits proposed "
                "for the supervisor (PCA-S) to approve.")
     life = result["lifecycle"]
-    click.echo(f"Cases: {life['cases']} lived through their processes over the last months "
-               f"({life['seconds']} s, {life['cpu_seconds']} s CPU); by status now:")
-    for status, count in life["statuses"].items():
-        click.echo(f"  {status:<26} {count:>5}")
+    if defer_lifecycle:
+        click.echo(f"Cases: {life['planned']} planned over the directorates, to be lived by "
+                   "`pca demo grow`.")
+    else:
+        _report_cases(life)
     click.echo(f"Targets: {life['targets']} monthly targets for the steering report.")
     if life["walkthrough"]:
         click.echo(f"Walkthrough case (README, adjudication to recovery): {life['walkthrough']}, "
                    "its contravention report waiting for the auditor to frame it.")
     click.echo(f"Files (with ground_truth.csv for risk evaluation) in {out_dir}")
+
+
+def _progress(done: int, total: int, case: object) -> None:
+    if done % 10 == 0 or done == total:
+        number = getattr(case, "case_number", "-")
+        status = getattr(case, "status", "-")
+        click.echo(f"demo cases: {done}/{total} lived (last {number}, {status})")
+
+
+def _report_cases(life: dict[str, object]) -> None:
+    click.echo(f"Cases: {life['cases']} lived through their processes over the last months "
+               f"({life['seconds']} s, {life['cpu_seconds']} s CPU); by status now:")
+    for status, count in life["statuses"].items():  # type: ignore[attr-defined]
+        click.echo(f"  {status:<26} {count:>5}")
+
+
+@demo_cli.command("grow")
+def grow_command() -> None:
+    """Live the demo cases `pca demo seed --defer-lifecycle` planned and not lived yet, one
+    case per transaction (the app stays usable); run again after an interruption to continue."""
+    from flask import current_app
+
+    from ..db import get_session
+    from .lifecycle import remaining
+    from .seeding import grow_lifecycle
+
+    if not current_app.config.get("DEMO"):
+        raise click.ClickException("Demo data goes only into a demo instance: set PCA_DEMO=1.")
+    session = get_session()
+    planned, left = remaining(session)
+    session.commit()
+    if not left:
+        click.echo(f"demo cases: all {planned} planned cases lived." if planned else
+                   "demo cases: none planned (run `pca demo seed` first).")
+        return
+    click.echo(f"demo cases: living {left} of {planned} in the background, one case at a time "
+               "(the app is usable meanwhile)...")
+    out_dir = Path(current_app.instance_path) / "demo-data"
+
+    def stop(_signum: int, _frame: object) -> None:  # `make run`'s Ctrl-C arrives as SIGTERM
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        life = grow_lifecycle(session, out_dir, commit=session.commit, progress=_progress)
+    except KeyboardInterrupt:
+        session.rollback()
+        planned, left = remaining(session)
+        click.echo(f"demo cases: stopped with {left} of {planned} still to live; "
+                   "`pca demo grow` (or `make run`) continues.")
+        return
+    session.commit()
+    _report_cases(life)
 
 
 @demo_cli.command("logins")
@@ -105,10 +165,20 @@ def logins_command() -> None:
     from ..models import ROLE_LABELS, User
     from .seeding import DEMO_PASSWORD, DEMO_USERS
 
+    from .seeding import REGIONAL_NAMES, REGIONAL_STAFF
+
     session = get_session()
     present = set(session.scalars(select(User.username)))
+    regional = {f"{base}_{code[-1].lower()}": code for code in REGIONAL_NAMES
+                for base in REGIONAL_STAFF}
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, full_name, designation, roles, _ in DEMO_USERS:
-        if username in present:
+        if username in present and username not in regional:
             labels = ", ".join(ROLE_LABELS[r] for r in roles)
             click.echo(f"  {username:<12} {labels:<28} {full_name}, {designation}")
+    for code in REGIONAL_NAMES:
+        names = [u for u, c in regional.items() if c == code and u in present]
+        if names:
+            suffix = f"_{code[-1].lower()}"
+            click.echo(f"  {code}: the same staff as PCA-S, named with {suffix} "
+                       f"(e.g. supervisor{suffix}, auditor{suffix}, recovery{suffix})")

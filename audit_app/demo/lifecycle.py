@@ -7,7 +7,8 @@ a fixed clock moved forward day by day, so every amount comes from the ledger an
 has its timeline event by a demo user at a simulated time. Timers falling due in between are
 fired as the workflow worker fires them.
 
-The cases come from a risk selection in the demo directorate (PCA-S); an item's finding is
+The cases come from risk selections in every demo directorate (CASE_SHARES: most in PCA-S,
+the largest, each worked by its own directorate's demo staff); an item's finding is
 what was really planted in it (the generator's ground_truth.csv), so the short levy is real
 and audits of clean importers close with no change. Each case with a finding gets a story
 (paid voluntarily, adjudged and paid, appealed with the demand reduced, set aside or
@@ -17,6 +18,14 @@ opened late in the period are still open at whatever step their story reached to
 One case is left for the adjudication walkthrough (README): referred to adjudication a few
 days ago, its contravention report waiting to be framed by the demo auditor; it is the only
 case at that step.
+
+The work is split so a demo instance can serve before its cases are all lived: `plan` selects
+the audits and `live_walkthrough` lives the walkthrough's case (seconds: `pca demo seed`), then
+`grow` lives the others one case at a time, its whole life up to now in one transaction
+committed before the next (`pca demo grow`, which `make run` starts beside the web server).
+A case is lived whole or not at all, so an interrupted grow resumes where it stopped: the
+planned proposals still `proposed` are the cases left. Each case draws from its own random
+stream (seed and proposal id), so a resumed grow lives the same cases as one run straight.
 """
 from __future__ import annotations
 
@@ -29,7 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import String, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from workflows.clock import PKT, FixedClock, local_date
@@ -42,7 +51,14 @@ from ..models.adjudication import LEVIES
 D = Decimal
 ONE = D(1)
 CENT = D("0.01")
-DIRECTORATE = "PCA-S"
+# The demo directorates' shares of the lived cases (PCA-S's collectorates clear ~3/4 of the
+# goods, PCA-C's 1/6, the others a few percent: smaller shares than that would leave them
+# with next to no cases, larger ones with audits of low-risk importers); the
+# walkthrough's case is PCA-S's.
+CASE_SHARES = (("PCA-S", 0.55), ("PCA-C", 0.2), ("PCA-N", 0.1), ("PCA-P", 0.08),
+               ("PCA-Q", 0.07))
+WALKTHROUGH_DIRECTORATE = "PCA-S"
+PLANNER = "demo lifecycle"  # created_by of the selection runs whose proposals are lived
 STORIES = (  # for a case whose audit finds a short levy: (story, weight)
     ("voluntary", 10), ("explained", 5), ("pay", 18), ("instalments", 10),
     ("appeal_reduced", 10), ("appeal_upheld", 6), ("appeal_set_aside", 5),
@@ -73,12 +89,20 @@ class LifeResult:
                 "walkthrough": self.walkthrough, "timers_fired": self.timers_fired}
 
 
-def people(session: Session) -> People:
-    from .seeding import DEMO_ADJUDICATOR_RANKS
+def staff(session: Session) -> dict[str, People]:
+    """Each demo directorate's officers (seeding.DEMO_USERS; the appellate officer is common)."""
+    from .seeding import ADJUDICATOR_RANKS, REGIONAL_NAMES
     users = {u.username: u for u in session.scalars(select(User))}
-    return People(users["supervisor"], [users["auditor"], users["auditor2"]],
-                  {rank: users[name] for name, rank in DEMO_ADJUDICATOR_RANKS.items()},
-                  users["appellate"], users["recovery"])
+    teams = {}
+    for code, suffix in [(WALKTHROUGH_DIRECTORATE, "")] + [
+            (code, f"_{code[-1].lower()}") for code in REGIONAL_NAMES]:
+        if f"supervisor{suffix}" not in users:
+            continue
+        teams[code] = People(
+            users[f"supervisor{suffix}"], [users[f"auditor{suffix}"], users[f"auditor2{suffix}"]],
+            {rank: users[name + suffix] for name, rank in ADJUDICATOR_RANKS.items()},
+            users["appellate"], users[f"recovery{suffix}"])
+    return teams
 
 
 Truth = dict[tuple[str, int], tuple[str, Decimal]]
@@ -94,19 +118,23 @@ def load_truth(path: Path) -> Truth:
 
 
 class Life:
-    """The simulation: a queue of case stories ordered by simulated time, one fixed clock."""
+    """The simulation of one case: its story's steps in simulated time, one fixed clock. (The
+    queue orders the steps of any stories added; the drivers below add one case at a time, so
+    each case is lived whole in its own transaction.)"""
 
-    def __init__(self, session: Session, truth: Truth, seed: int,
-                 start: dt.date, end: dt.datetime) -> None:
+    def __init__(self, session: Session, truth: Truth, rng: random.Random,
+                 teams: dict[str, People], start: dt.datetime, end: dt.datetime,
+                 result: LifeResult, deck: list[str]) -> None:
         self.session, self.truth, self.end = session, truth, end
-        self.rng = random.Random(seed)
-        self.clock = FixedClock(_at(start))
-        self.who = people(session)
+        self.rng = rng
+        self.clock = FixedClock(start)
+        self.teams = teams
+        self.who = next(iter(teams.values()))
         self.queue: list[tuple[dt.datetime, int, Step]] = []
         self.serial = 0
-        self.result = LifeResult()
+        self.result = result
         self.challans = 0
-        self.deck: list[str] = []
+        self.deck = deck
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -165,7 +193,7 @@ class Life:
 
     def challan(self) -> str:
         self.challans += 1
-        return f"DEMO-CH-{self.today():%Y%m}-{self.challans:05d}"
+        return f"DEMO-CH-{self.today():%Y%m}-{self.case_id:06d}-{self.challans:02d}"
 
     def pay(self, case: AuditCase, share: Decimal = ONE) -> None:
         """The trader pays `share` of what is recoverable, a challan per levy."""
@@ -188,9 +216,13 @@ class Life:
     def case_story(self, proposal_id: int, walkthrough: bool = False) -> Step:
         from ..risk.selection import decide_proposal
         from ..services import cases
-        s, who, rng = self.session, self.who, self.rng
+        s, rng = self.session, self.rng
+        from ..models import AuditProposal
+        directorate = s.get(AuditProposal, proposal_id).directorate_code
+        who = self.who = self.teams[directorate]
         decide_proposal(s, proposal_id, True, who.supervisor, clock=self.clock)
         case = cases.open_case(s, proposal_id, who.supervisor, clock=self.clock)
+        self.case_id = case.id
         self.result.cases += 1
         auditor = who.auditors[case.id % 2]
         yield rng.uniform(0.5, 3)
@@ -479,55 +511,150 @@ def _working_hour(when: dt.datetime, rng: random.Random) -> dt.datetime:
     return _at(local_date(when), rng.randint(9, 16))
 
 
-# --- the driver ---------------------------------------------------------------------------
+# --- the drivers --------------------------------------------------------------------------
 
-def drive(session: Session, truth: Truth, *, cases: int, seed: int, end: dt.datetime,
-          months: int = 11) -> LifeResult:
-    """Select `cases` audits in the demo directorate and live them over the `months` months
-    before `end`; one more (the walkthrough's) is referred to adjudication near `end`."""
+def plan(session: Session, *, cases: int, seed: int, end: dt.datetime,
+         months: int = 11) -> list[Any]:
+    """Select `cases` audits (and one more for the walkthrough) over the demo directorates by
+    CASE_SHARES, to be lived over the `months` months before `end`: risk selections (15%
+    random) from a scoring of the goods cleared before that period began, as they stood then.
+    Returns the proposals (status `proposed` until their case is lived)."""
     from ..risk.scoring import score_period
     from ..risk.selection import SelectionRequest, select_audits
     if cases < 1:
-        return LifeResult()
-    end_day = local_date(end)
-    start = end_day - dt.timedelta(days=round(months * 30.4))
-    # The audits examine goods cleared before the lived period began, scored as they stood.
-    older = score_period(session, None, start - dt.timedelta(days=30), WORKER)
+        return []
+    start = local_date(end) - dt.timedelta(days=round(months * 30.4))
+    older = score_period(session, None, start - dt.timedelta(days=30), PLANNER)
     if older.run is None:
-        return LifeResult()
-    selection = select_audits(session, SelectionRequest(
-        capacity=cases + 1, directorate=DIRECTORATE, random_share=0.15, seed=seed,
-        run_id=older.run.id), WORKER)
-    last_cleared = _last_cleared(session, selection.proposals)
-    # An audit comes after the clearances it examines: the proposals whose goods were cleared
-    # first are opened first, none sooner than a month after its last clearance.
-    proposals = sorted(selection.proposals, key=lambda p: (last_cleared[p.id], p.id))
-    life = Life(session, truth, seed, start, end)
+        return []
+    shares = dict(CASE_SHARES)
+    wanted = {code: int(cases * share) for code, share in CASE_SHARES}
+    for code, _ in sorted(CASE_SHARES, key=lambda c: -(cases * c[1] % 1))[:cases - sum(
+            wanted.values())]:
+        wanted[code] += 1  # largest remainders
+    wanted[WALKTHROUGH_DIRECTORATE] += 1
+    proposals = []
+    for code in shares:
+        if wanted[code]:
+            proposals += select_audits(session, SelectionRequest(
+                capacity=wanted[code], directorate=code, random_share=0.15, seed=seed,
+                run_id=older.run.id), PLANNER).proposals
+    return proposals
+
+
+def _planned(session: Session) -> tuple[dt.date | None, list[Any], dict[int, dt.date], Any]:
+    """The lived period's first day, the planned proposals in the order their cases open
+    (an audit comes after the clearances it examines: the proposals whose goods were cleared
+    first open first), each one's last clearance date, and the selection run of PCA-S."""
+    from ..models import AuditProposal, RiskRun
+    runs = list(session.scalars(select(RiskRun).where(
+        RiskRun.kind == "select", RiskRun.created_by == PLANNER).order_by(RiskRun.id)))
+    if not runs:
+        return None, [], {}, None
+    start = runs[0].period_to + dt.timedelta(days=30)
+    proposals = list(session.scalars(select(AuditProposal).where(
+        AuditProposal.run_id.in_([r.id for r in runs]))))
+    last_cleared = _last_cleared(session, proposals)
+    ordered = sorted(proposals, key=lambda p: (last_cleared[p.id], p.id))
+    home = next((r for r in runs if (r.parameters or {}).get("directorate") ==
+                 WALKTHROUGH_DIRECTORATE), runs[0])
+    return start, ordered, last_cleared, home
+
+
+def live_walkthrough(session: Session, truth: Truth, *, seed: int, end: dt.datetime
+                     ) -> LifeResult:
+    """Live the walkthrough's case (a PCA-S risk proposal with a few lakh of planted short
+    levy) up to its referral to adjudication ~3 months before `end`, leaving its contravention
+    report to be framed. Its proposal is recorded on its selection run (parameters)."""
+    result = LifeResult()
+    start, ordered, last_cleared, home = _planned(session)
+    if start is None:
+        return result
+    end_day = local_date(end)
     walk_day = end_day - dt.timedelta(days=95)
-    walk = _walkthrough_proposal(session, [p for p in proposals if last_cleared[p.id]
-                                           <= walk_day - dt.timedelta(days=30)], truth)
-    rest = [p for p in proposals if p is not walk]
+    walk = _walkthrough_proposal(session, [
+        p for p in ordered if p.directorate_code == WALKTHROUGH_DIRECTORATE
+        and p.status == "proposed" and last_cleared[p.id] <= walk_day - dt.timedelta(days=30)],
+        truth)
+    if walk is None:
+        return result
+    home.parameters = {**(home.parameters or {}), "walkthrough_proposal_id": walk.id}
+    life = Life(session, truth, random.Random(f"{seed}:{walk.id}"), staff(session),
+                _at(walk_day, 11), end, result, [])
+    life.add(_at(walk_day, 11), life.case_story(walk.id, walkthrough=True))
+    life.run()
+    case = session.scalar(select(AuditCase).where(AuditCase.proposal_id == walk.id))
+    if case is not None and life.task(case, "frame_contravention_report") is not None:
+        result.walkthrough = case.case_number
+    result.statuses = statuses(session)
+    return result
+
+
+def grow(session: Session, truth: Truth, *, seed: int, end: dt.datetime,
+         commit: Any = None, progress: Any = None) -> LifeResult:
+    """Live every planned case not lived yet, one at a time up to `end`, calling `commit()`
+    after each (so each case is one transaction) and `progress(done, total, case)`.
+
+    The schedule (each case's opening day, spread over the period by its place in the plan)
+    and each case's random stream do not depend on what was lived before, so a grow stopped
+    half-way and run again continues with the same cases. A planned proposal someone decided
+    meanwhile (a user on the selection page) is left to them."""
+    from ..models import AuditProposal
+    result = LifeResult()
+    start, ordered, last_cleared, home = _planned(session)
+    if start is None:
+        return result
+    walk_id = (home.parameters or {}).get("walkthrough_proposal_id")
+    rest = [p for p in ordered if p.id != walk_id]
+    end_day = local_date(end)
     span = (end_day - start).days - 20
-    life.deck = _deck(life.rng, len(rest))
-    for n, proposal in enumerate(rest):
+    deck = _deck(random.Random(seed), len(rest))
+    lived = [p.id for p in rest if p.status != "proposed"]
+    # The stories go to the cases with a finding, in order: skip those already dealt.
+    dealt = session.scalar(select(func.count()).select_from(AuditCase).where(
+        AuditCase.proposal_id.in_(lived), AuditCase.short_levy_total_pkr > 0)) if lived else 0
+    deck = deck[dealt or 0:]
+    teams = staff(session)
+    todo = [(n, p) for n, p in enumerate(rest) if p.status == "proposed"]
+    done = len(rest) - len(todo)
+    for n, proposal in todo:
         day = max(start + dt.timedelta(days=int(span * n / max(len(rest), 1))),
                   last_cleared[proposal.id] + dt.timedelta(days=30))
         if day >= end_day:
             continue  # goods cleared too recently to audit yet: left as a proposal
-        life.add(_at(day, life.rng.randint(9, 16)), life.case_story(proposal.id))
-    if walk is not None:
-        life.add(_at(walk_day, 11), life.case_story(walk.id, walkthrough=True))
-    life.run()
-    result = life.result
-    statuses: dict[str, int] = {}
-    for status in session.scalars(select(AuditCase.status)):
-        statuses[status] = statuses.get(status, 0) + 1
-    result.statuses = dict(sorted(statuses.items()))
-    if walk is not None:
-        case = session.scalar(select(AuditCase).where(AuditCase.proposal_id == walk.id))
-        if case is not None and life.task(case, "frame_contravention_report") is not None:
-            result.walkthrough = case.case_number
+        if session.scalar(select(AuditProposal.status).where(
+                AuditProposal.id == proposal.id).execution_options(
+                populate_existing=True)) != "proposed":
+            continue  # decided by someone else meanwhile
+        rng = random.Random(f"{seed}:{proposal.id}")
+        life = Life(session, truth, rng, teams, _at(day, 9), end, result, deck)
+        life.add(_at(day, rng.randint(9, 16)), life.case_story(proposal.id))
+        life.run()
+        if commit is not None:
+            commit()
+        done += 1
+        if progress is not None:
+            progress(done, len(rest), session.scalar(select(AuditCase).where(
+                AuditCase.proposal_id == proposal.id)))
+    result.statuses = statuses(session)
     return result
+
+
+def statuses(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for status in session.scalars(select(AuditCase.status)):
+        counts[status] = counts.get(status, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def remaining(session: Session) -> tuple[int, int]:
+    """(cases planned, of them still to live), the walkthrough's not counted."""
+    start, ordered, _, home = _planned(session)
+    if start is None:
+        return 0, 0
+    walk_id = (home.parameters or {}).get("walkthrough_proposal_id")
+    rest = [p for p in ordered if p.id != walk_id]
+    return len(rest), sum(1 for p in rest if p.status == "proposed")
 
 
 def _deck(rng: random.Random, n: int) -> list[str]:
@@ -544,8 +671,6 @@ def _deck(rng: random.Random, n: int) -> list[str]:
 
 
 def _last_cleared(session: Session, proposals: list[Any]) -> dict[int, dt.date]:
-    from sqlalchemy import func
-
     from ..models import AuditProposalItem, Declaration, DeclarationItem
     ids = [p.id for p in proposals]
     rows = session.execute(
@@ -587,8 +712,6 @@ def set_targets(session: Session, end: dt.datetime, months: int = 12) -> int:
     """Monthly targets for the whole administration over the `months` months up to `end`'s
     (and the next three, so the current period has one): for each measure, the demo's monthly
     average over the period with a 15% stretch, rounded up to Rs 100,000."""
-    from sqlalchemy import func
-
     from ..models import LedgerEntry
     from ..services.targets import set_target
     last = local_date(end).replace(day=1)

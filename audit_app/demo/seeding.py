@@ -2,10 +2,13 @@
 real intake path (so the demo exercises the same validation and merge as production)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -62,6 +65,41 @@ DEMO_USERS: list[tuple[str, str, str, list[Role], str | None]] = [
     ("admin", "Usman Riaz", "System Administrator", [Role.ADMINISTRATOR], None),
 ]
 
+# The other directorates have the same staff as PCA-S (the roles a case needs there: directorate
+# checks keep each case's tasks with its own directorate's officers), named with the
+# directorate's letter: supervisor_c, auditor_c, auditor2_c, adj_ac_c, recovery_c... in PCA-C.
+REGIONAL_STAFF = ("auditor", "auditor2", "supervisor", "adjudicator", "adj_supt", "adj_ac",
+                  "adj_dc", "adj_collector", "recovery")
+REGIONAL_NAMES = {
+    "PCA-C": ("Asad Butt", "Mehwish Iqbal", "Naveed Akram", "Shazia Anwar", "Waqas Chaudhry",
+              "Fatima Rana", "Adnan Sheikh", "Sadia Malik", "Omer Rasheed"),
+    "PCA-N": ("Hamza Abbasi", "Aqsa Kiani", "Junaid Satti", "Maryam Raja", "Faisal Awan",
+              "Sumbal Janjua", "Tahir Mughal", "Rabia Gillani", "Yasir Minhas"),
+    "PCA-Q": ("Naseebullah Kakar", "Gul Bano", "Abdul Wahid Achakzai", "Samina Baloch",
+              "Rahim Mengal", "Zarghuna Tareen", "Shahzaib Raisani", "Mahnoor Lehri",
+              "Habib Jamali"),
+    "PCA-P": ("Irfan Khattak", "Nazia Afridi", "Sajid Yousafzai", "Bushra Durrani",
+              "Shahid Bangash", "Laila Orakzai", "Fawad Marwat", "Huma Gandapur", "Khalid Mohmand"),
+}
+
+
+def _regional_users() -> list[tuple[str, str, str, list[Role], str | None]]:
+    template = {name: (designation, roles) for name, _, designation, roles, _ in DEMO_USERS}
+    cities = {code: (city, name[name.index("(") + 1:name.index(")")])
+              for code, name, city in DIRECTORATES}
+    users = []
+    for code, names in REGIONAL_NAMES.items():
+        city, region = cities[code]
+        suffix = code[-1].lower()
+        for base, full_name in zip(REGIONAL_STAFF, names):
+            designation, roles = template[base]
+            designation = designation.replace("(South)", f"({region})").replace("Karachi", city)
+            users.append((f"{base}_{suffix}", full_name, designation, roles, code))
+    return users
+
+
+DEMO_USERS += _regional_users()
+
 
 @dataclass
 class SeedResult:
@@ -88,16 +126,23 @@ def seed_formations(session: Session) -> None:
 DEMO_ADJUDICATOR_RANKS = {"adj_supt": "superintendent", "adj_ac": "assistant_collector",
                           "adj_dc": "deputy_collector", "adjudicator": "additional_collector",
                           "adj_collector": "collector"}
+ADJUDICATOR_RANKS = dict(DEMO_ADJUDICATOR_RANKS)  # PCA-S's names: a directorate's suffix added
+DEMO_ADJUDICATOR_RANKS.update({f"{name}_{code[-1].lower()}": rank for code in REGIONAL_NAMES
+                               for name, rank in ADJUDICATOR_RANKS.items()})
 
 
 def seed_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
     from ..services.adjudication import rank_of, set_rank
     users = []
+    password_hash = None  # Argon2 takes ~0.5 s a hash: one hash of the one demo password
     for username, full_name, designation, roles, directorate in DEMO_USERS:
         existing = session.scalar(select(User).where(User.username == username))
-        users.append(existing or create_user(session, username, password, full_name, roles,
-                                             designation=designation,
-                                             directorate_code=directorate))
+        if existing is None:
+            existing = create_user(session, username, password, full_name, roles,
+                                   designation=designation, directorate_code=directorate,
+                                   password_hash=password_hash)
+            password_hash = existing.password_hash
+        users.append(existing)
     for user in users:
         rank = DEMO_ADJUDICATOR_RANKS.get(user.username)
         if rank and rank_of(session, user) is None:
@@ -105,18 +150,23 @@ def seed_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
     return users
 
 
-# Cases lived through their processes by `pca demo seed`. Each issues about five PDFs through
-# the documents service (~0.45 s of CPU each with WeasyPrint), which is most of the cost.
-DEMO_CASES = 30
+# Cases lived through their processes by `pca demo seed` (or, after `pca demo seed
+# --defer-lifecycle`, by `pca demo grow`). Each costs ~1 s of CPU, most of it the ~5 PDFs a case
+# reaching adjudication issues through the documents service.
+DEMO_CASES = 300
 
 
 def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
               end: dt.date | None = None, months: int = 24,
-              cases: int = DEMO_CASES, now: dt.datetime | None = None) -> dict[str, Any]:
+              cases: int = DEMO_CASES, now: dt.datetime | None = None,
+              defer_lifecycle: bool = False, commit: Any = None,
+              progress: Any = None) -> dict[str, Any]:
     """Generate `items` declaration items over the `months` months before `end`'s month into
-    `out_dir` (its ground_truth.csv stays there for risk evaluation), and import them; then
-    live `cases` audit cases through their processes up to `now` (lifecycle.py), set the
-    steering committee's targets, and leave audit proposals for the supervisor."""
+    `out_dir` (its ground_truth.csv stays there for risk evaluation), and import them; plan
+    `cases` audit cases over the directorates and live the walkthrough's, leave audit proposals
+    for the supervisor, set the steering committee's targets; then (unless `defer_lifecycle`:
+    `grow_lifecycle` does it later) live the planned cases up to `now` (lifecycle.py), calling
+    `commit()` after each."""
     from .generator import generate
 
     end = end or dt.date.today()
@@ -135,30 +185,68 @@ def seed_demo(session: Session, out_dir: Path, items: int, seed: int,
     life = seed_lifecycle(session, out_dir, cases=cases, seed=seed, now=now)
     risk = _score(session, model.version)
     risk["proposals"] = _propose_audits(session, seed)
+    if not defer_lifecycle:
+        if commit is not None:
+            commit()
+        grown = grow_lifecycle(session, out_dir, seed=seed, now=now, commit=commit,
+                               progress=progress)
+        life.update(cases=grown["cases"] + life["cases"], statuses=grown["statuses"],
+                    targets=grown["targets"] or life["targets"],
+                    seconds=round(grown["seconds"] + life["seconds"], 1),
+                    cpu_seconds=round(grown["cpu_seconds"] + life["cpu_seconds"], 1))
     return {"generated": summary, "imported": reports, "risk": risk, "lifecycle": life}
+
+
+@contextlib.contextmanager
+def _quiet_spiff() -> Iterator[None]:
+    # SpiffWorkflow logs every task state change at INFO: thousands of lines per case here.
+    spiff = logging.getLogger("spiff")
+    level = spiff.level
+    spiff.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        spiff.setLevel(level)
 
 
 def seed_lifecycle(session: Session, out_dir: Path, *, cases: int, seed: int,
                    now: dt.datetime) -> dict[str, Any]:
-    """The demo cases' lives (see lifecycle.py) and targets for the months they span."""
-    import logging
-    import time
-
+    """Plan the demo cases (lifecycle.plan), live the walkthrough's, and set targets."""
     from . import lifecycle
     from workflows.deadlines import seed_defaults
 
     started = time.perf_counter(), time.process_time()
     seed_defaults(session)
     truth = lifecycle.load_truth(out_dir / "ground_truth.csv")
-    # SpiffWorkflow logs every task state change at INFO: thousands of lines per case here.
-    spiff = logging.getLogger("spiff")
-    level = spiff.level
-    spiff.setLevel(logging.WARNING)
-    try:
-        result = lifecycle.drive(session, truth, cases=cases, seed=seed, end=now)
-    finally:
-        spiff.setLevel(level)
+    with _quiet_spiff():
+        planned = lifecycle.plan(session, cases=cases, seed=seed, end=now)
+        result = lifecycle.live_walkthrough(session, truth, seed=seed, end=now)
     targets = lifecycle.set_targets(session, now) if cases else 0
+    return {**result.as_dict(), "planned": max(len(planned) - 1, 0), "targets": targets,
+            "seconds": round(time.perf_counter() - started[0], 1),
+            "cpu_seconds": round(time.process_time() - started[1], 1)}
+
+
+def grow_lifecycle(session: Session, out_dir: Path, *, seed: int | None = None,
+                   now: dt.datetime | None = None, commit: Any = None,
+                   progress: Any = None) -> dict[str, Any]:
+    """Live the planned cases not lived yet (lifecycle.grow), then reset the targets to the
+    money the cases moved. Resumable: run again after an interruption, it continues."""
+    from ..models import RiskRun
+    from . import lifecycle
+
+    started = time.perf_counter(), time.process_time()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if seed is None:
+        seed = (session.scalar(select(RiskRun.parameters).where(
+            RiskRun.kind == "select", RiskRun.created_by == lifecycle.PLANNER)
+            .order_by(RiskRun.id).limit(1))
+            or {}).get("seed", 0)
+    truth = lifecycle.load_truth(out_dir / "ground_truth.csv")
+    with _quiet_spiff():
+        result = lifecycle.grow(session, truth, seed=seed, end=now, commit=commit,
+                                progress=progress)
+    targets = lifecycle.set_targets(session, now) if result.cases else 0
     return {**result.as_dict(), "targets": targets,
             "seconds": round(time.perf_counter() - started[0], 1),
             "cpu_seconds": round(time.process_time() - started[1], 1)}

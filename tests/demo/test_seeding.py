@@ -52,7 +52,9 @@ def test_seeded_cases_live_through_every_stage(app, runner) -> None:  # type: ig
     from audit_app.services import ledger
 
     app.config["DEMO"] = True
-    result = runner.invoke(args=["demo", "seed", "--items", "4000", "--months", "24",
+    # 10,000 items: the cases spread over five directorates, and the smaller ones need enough
+    # goods for their risk selections to find planted fraud (with 4,000, half found nothing).
+    result = runner.invoke(args=["demo", "seed", "--items", "10000", "--months", "24",
                                  "--cases", "24", "--seed", "11"])
     assert result.exit_code == 0, result.output
     assert "Walkthrough" in result.output
@@ -99,6 +101,13 @@ def test_seeded_cases_live_through_every_stage(app, runner) -> None:  # type: ig
         stages = funnel(session, Filters(period=f"{today.year - 2}-01-01..{today}"))
         assert all(s.amount > 0 and s.cases > 0 for s in stages), stages
         assert session.scalar(select(func.count()).select_from(RevenueTarget)) > 0
+        # Spread over the directorates, each case worked by its own directorate's officers.
+        assert len({c.directorate_code for c in cases}) >= 4
+        for event in events:
+            if event.actor_id:
+                user = session.get(User, event.actor_id)
+                case = session.get(AuditCase, event.case_id)
+                assert user.directorate_code in (None, case.directorate_code), user.username
 
         # The walkthrough case: referred, its report waiting for the auditor to frame it.
         number = result.output.split("Walkthrough case (README, adjudication to recovery): ")[1]
