@@ -140,15 +140,25 @@ def grow_command() -> None:
                "(the app is usable meanwhile)...")
     out_dir = Path(current_app.instance_path) / "demo-data"
 
-    def stop(_signum: int, _frame: object) -> None:  # `make run`'s Ctrl-C arrives as SIGTERM
-        raise KeyboardInterrupt
+    stopping: list[int] = []
+
+    def stop(_signum: int, _frame: object) -> None:
+        """`make run`'s Ctrl-C arrives as SIGTERM: finish the case being lived (a second or
+        two), then stop; a second SIGTERM stops at once (the open case is rolled back)."""
+        if stopping:
+            raise SystemExit(1)
+        stopping.append(_signum)
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        life = grow_lifecycle(session, out_dir, commit=session.commit, progress=_progress)
-    except KeyboardInterrupt:
+        life = grow_lifecycle(session, out_dir, commit=session.commit, progress=_progress,
+                              should_stop=lambda: bool(stopping))
+    except KeyboardInterrupt:  # Ctrl-C in a terminal: the case being lived is rolled back
+        stopping.append(0)
         session.rollback()
+    if stopping:
         planned, left = remaining(session)
+        session.rollback()
         click.echo(f"demo cases: stopped with {left} of {planned} still to live; "
                    "`pca demo grow` (or `make run`) continues.")
         return

@@ -591,9 +591,10 @@ def live_walkthrough(session: Session, truth: Truth, *, seed: int, end: dt.datet
 
 
 def grow(session: Session, truth: Truth, *, seed: int, end: dt.datetime,
-         commit: Any = None, progress: Any = None) -> LifeResult:
+         commit: Any = None, progress: Any = None, should_stop: Any = None) -> LifeResult:
     """Live every planned case not lived yet, one at a time up to `end`, calling `commit()`
-    after each (so each case is one transaction) and `progress(done, total, case)`.
+    after each (so each case is one transaction) and `progress(done, total, case)`; stop
+    before the next case when `should_stop()` says so.
 
     The schedule (each case's opening day, spread over the period by its place in the plan)
     and each case's random stream do not depend on what was lived before, so a grow stopped
@@ -618,6 +619,8 @@ def grow(session: Session, truth: Truth, *, seed: int, end: dt.datetime,
     todo = [(n, p) for n, p in enumerate(rest) if p.status == "proposed"]
     done = len(rest) - len(todo)
     for n, proposal in todo:
+        if should_stop is not None and should_stop():
+            break
         day = max(start + dt.timedelta(days=int(span * n / max(len(rest), 1))),
                   last_cleared[proposal.id] + dt.timedelta(days=30))
         if day >= end_day:

@@ -227,9 +227,16 @@ def seed_lifecycle(session: Session, out_dir: Path, *, cases: int, seed: int,
             "cpu_seconds": round(time.process_time() - started[1], 1)}
 
 
+# After each case's commit on SQLite, the seeder waits this long before its next case takes the
+# database's write lock: a web request waiting for the lock polls at least every 0.1 s
+# (SQLite's busy handler), so it gets in. Without the pause the seeder took the lock again at
+# once and a login waited ~30 s (the busy timeout) while `make run` grew the cases.
+SQLITE_PAUSE_S = 0.25
+
+
 def grow_lifecycle(session: Session, out_dir: Path, *, seed: int | None = None,
                    now: dt.datetime | None = None, commit: Any = None,
-                   progress: Any = None) -> dict[str, Any]:
+                   progress: Any = None, should_stop: Any = None) -> dict[str, Any]:
     """Live the planned cases not lived yet (lifecycle.grow), then reset the targets to the
     money the cases moved. Resumable: run again after an interruption, it continues."""
     from ..models import RiskRun
@@ -243,10 +250,16 @@ def grow_lifecycle(session: Session, out_dir: Path, *, seed: int | None = None,
             .order_by(RiskRun.id).limit(1))
             or {}).get("seed", 0)
     truth = lifecycle.load_truth(out_dir / "ground_truth.csv")
+    if commit is not None and session.get_bind().dialect.name == "sqlite":
+        def commit_and_pause(commit: Any = commit) -> None:
+            commit()
+            time.sleep(SQLITE_PAUSE_S)
+        commit = commit_and_pause
     with _quiet_spiff():
         result = lifecycle.grow(session, truth, seed=seed, end=now, commit=commit,
-                                progress=progress)
-    targets = lifecycle.set_targets(session, now) if result.cases else 0
+                                progress=progress, should_stop=should_stop)
+    stopped = should_stop is not None and should_stop()
+    targets = lifecycle.set_targets(session, now) if result.cases and not stopped else 0
     return {**result.as_dict(), "targets": targets,
             "seconds": round(time.perf_counter() - started[0], 1),
             "cpu_seconds": round(time.process_time() - started[1], 1)}

@@ -41,11 +41,17 @@ def test_deferred_seed_then_grow_resumes_after_an_interruption(app, runner) -> N
                            commit=session.commit, progress=stop_after_two)
         session.rollback()
         assert lifecycle.remaining(session) == (planned, left - 2)
-        assert session.scalar(select(func.count()).select_from(AuditCase)) == 3
+        assert session.scalar(select(func.count()).select_from(AuditCase)) == 3  # + walkthrough
+        # Asked to stop (make run's Ctrl-C): the case under way is finished, no other begun.
+        asked: list[int] = []
+        grow_lifecycle(session, Path(app.instance_path) / "demo-data", commit=session.commit,
+                       progress=lambda done, total, case: asked.append(done),
+                       should_stop=lambda: bool(asked))
+        assert asked == [3] and lifecycle.remaining(session) == (planned, left - 3)
 
     again = runner.invoke(args=["demo", "grow"])
     assert again.exit_code == 0, again.output
-    assert f"living {left - 2} of {planned}" in again.output
+    assert f"living {left - 3} of {planned}" in again.output
     with app.app_context():
         session = get_session()
         assert lifecycle.remaining(session) == (planned, 0)
