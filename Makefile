@@ -19,12 +19,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Demo instance on the embedded SQLite database (instance/pca.sqlite3), unless PCA_DATABASE_URL says otherwise.
+# The seed before serving is the quick part (data, risk scores, the walkthrough's case); the
+# DEMO_CASES cases then live in the background (`pca demo grow`, niced, a case per transaction)
+# while gunicorn serves. Ctrl-C stops both; the next `make run` continues where grow stopped.
+DEMO_CASES ?= 300
 run: export PCA_DEMO ?= 1
 run: install
 	$(BIN)/pca db upgrade
-	$(BIN)/pca demo seed --if-empty
+	$(BIN)/pca demo seed --if-empty --defer-lifecycle --cases $(DEMO_CASES)
 	$(BIN)/pca demo logins
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@nice -n 10 $(BIN)/pca demo grow & grow=$$!; \
+	trap 'kill $$grow 2>/dev/null; wait $$grow 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) 'audit_app.wsgi:app'
 
 test: install
