@@ -17,7 +17,7 @@ from ..auth import api_user, permission_checked_in_view
 from ..db import get_session
 from ..errors import ValidationFailed
 from ..models import AuditCase, CaseItem, Finding, User
-from ..services import cases
+from ..services import case_queries, cases
 from ..services.duty import LEVIES
 from . import bp
 from .tasks import MAX_PER_PAGE, clock, int_arg, iso, task_json
@@ -133,8 +133,8 @@ def read_case(case_id: int):  # type: ignore[no-untyped-def]
         select(CaseItem).where(CaseItem.case_id == case.id).order_by(CaseItem.id)
         .options(selectinload(CaseItem.finding))))
     events = cases.timeline(session, case)
-    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(
-        {e.actor_id for e in events} | {case.auditor_id, case.supervisor_id} - {None})))}
+    people = case_queries.users_by_id(
+        session, {e.actor_id for e in events} | {case.auditor_id, case.supervisor_id})
     body = case_summary(case)
     body.update({
         "auditor": person(people.get(case.auditor_id)) if case.auditor_id else None,

@@ -11,6 +11,8 @@ from typing import Any, Callable, TypeVar
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..db import get_session
 from ..models.user import ApiToken, User
@@ -30,7 +32,12 @@ ANY_LOGGED_IN_USER = "any logged-in user"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id))
+    # Every logged-in request pays this: the user and their roles in one round trip (the
+    # roles' own `selectin` would be a second). Read afresh per request, never cached, so a
+    # disabled account or a changed role counts from the next request on.
+    user = get_session().execute(
+        select(User).where(User.id == int(user_id)).options(joinedload(User.roles))
+    ).unique().scalar_one_or_none()
     return user if user is not None and user.is_active else None
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationFailed
@@ -71,6 +71,8 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
         query = query.where(OpenTask.directorate_code == user.directorate_code)
         counted = counted.where(OpenTask.directorate_code == user.directorate_code)
     total = session.scalar(counted) or 0
+    if total <= offset:  # nothing on this page: no page query
+        return [], total
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))
@@ -79,10 +81,14 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
 
 
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
+    """The people a page names (by `full_name`): their roles are not read, so not loaded
+    (the mapping's `selectin` would cost a second query on every page); `role_set` still
+    works, with a query of its own."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted))
+                                             .options(lazyload(User.roles)))}
 
 
 def officers_by_lane(session: Session, directorate: str | None,

@@ -129,6 +129,8 @@ def page_tasks(session: Session, user: User, *, which: str = "mine", clock: Cloc
     # Counted on the task rows alone (every open task has its case): a join would make the
     # database visit every case of a long queue just to count it.
     total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
+    if total <= offset:  # an empty queue (most escalation lists) needs no page query
+        return [], total
     query = (select(OpenTask, AuditCase.case_number, Importer.name)
              .join(AuditCase, AuditCase.id == OpenTask.case_id)
              .join(Importer, Importer.id == AuditCase.importer_id).where(*conditions))

@@ -22,7 +22,7 @@ from ..errors import DomainError, ValidationFailed
 from ..models import AuditCase, LedgerEntry, OpenTask, Stay, User
 from ..models.ledger import ACCOUNT_LABELS, LEVY_LABELS
 from ..models.recovery import ENFORCEMENT_LABELS
-from ..services import recovery
+from ..services import case_queries, recovery
 from .tasks import clock
 
 bp = Blueprint("recovery", __name__, url_prefix="/recovery")
@@ -201,7 +201,7 @@ def _users(ids: Any) -> dict[int, User]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {u.id: u for u in get_session().scalars(select(User).where(User.id.in_(wanted)))}
+    return case_queries.users_by_id(get_session(), wanted)
 
 
 def _may_view_recovery() -> bool:
