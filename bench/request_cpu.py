@@ -14,6 +14,7 @@ that name and leaves it; `--reuse NAME` measures on it again (drop it with `DROP
 from __future__ import annotations
 
 import argparse
+import os
 import cProfile
 import io
 import json
@@ -187,7 +188,7 @@ def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
                                 "statements": max(set(counts), key=counts.count)}
         if profiler:
             buf = io.StringIO()
-            pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(profiler, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
             print(buf.getvalue(), file=sys.stderr)
     weights = dict(MIX)
     total = sum(weights[k] for k in out["by_kind"])

@@ -232,17 +232,21 @@ CASE_STATUS_FILTERS = ("open", "closed")
 def page_cases(session: Session, user: User, *, status: str | None = None, limit: int = 50,
                offset: int = 0) -> tuple[list[AuditCase], int]:
     """The cases `user` may read (as in `get_case`), newest first, and how many there are."""
-    query = select(AuditCase)
+    conditions: list[Any] = []
     if not user.has_role(Role.MANAGEMENT, Role.ADMINISTRATOR):
-        query = query.where((AuditCase.directorate_code == user.directorate_code)
-                            | AuditCase.directorate_code.is_(None)
-                            | (AuditCase.adjudication_office == user.directorate_code))
+        conditions.append((AuditCase.directorate_code == user.directorate_code)
+                          | AuditCase.directorate_code.is_(None)
+                          | (AuditCase.adjudication_office == user.directorate_code))
     if status == "open":
-        query = query.where(AuditCase.status == "open")
+        conditions.append(AuditCase.status == "open")
     elif status == "closed":
-        query = query.where(AuditCase.status != "open")
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditCase.created_at.desc(), AuditCase.id.desc())
+        conditions.append(AuditCase.status != "open")
+    # Counted on the case rows alone, not on a subquery of the page's select.
+    total = session.scalar(select(func.count(AuditCase.id)).where(*conditions)) or 0
+    if total <= offset:
+        return [], total
+    rows = session.scalars(select(AuditCase).where(*conditions)
+                           .order_by(AuditCase.created_at.desc(), AuditCase.id.desc())
                            .limit(limit).offset(offset))
     return list(rows), total
 

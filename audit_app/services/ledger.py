@@ -213,6 +213,19 @@ def balances(session: Session, case_id: int, *, as_of: dt.date | None = None) ->
     return result
 
 
+def balances_of(entries: Iterable[LedgerEntry]) -> Balances:
+    """What `balances` sums in the database, summed from entries already loaded (a page that
+    lists every entry needs no second query for the totals)."""
+    sums: dict[tuple[str, str], Decimal] = {}
+    for entry in entries:
+        key = (entry.account, entry.levy)
+        sums[key] = sums[key] + entry.amount_pkr if key in sums else entry.amount_pkr
+    result = Balances.empty()
+    for (account, levy), amount in sums.items():
+        result[account][levy] = Decimal(amount)
+    return result
+
+
 def entries(session: Session, case_id: int, *,
             accounts: Iterable[str] | None = None) -> list[LedgerEntry]:
     """The case's entries in the order they happened (entry date, then as recorded)."""

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -70,7 +71,10 @@ class Position:
 
 
 def position(session: Session, case_id: int) -> Position:
-    b = ledger.balances(session, case_id)
+    return position_of(ledger.balances(session, case_id))
+
+
+def position_of(b: ledger.Balances) -> Position:
     out = b.outstanding()
     levies = {levy: {"demanded": b["demanded"][levy], "paid": b["paid"][levy],
                      "stayed": b["stayed"][levy], "outstanding": out[levy]}
@@ -478,18 +482,32 @@ def get_case(session: Session, case_id: int, user: User) -> AuditCase:
 @dataclass(frozen=True)
 class History:
     """Everything the demand history shows: entries in order with a running balance of what is
-    outstanding, the balances, the demands, stays and enforcement steps."""
+    outstanding, the balances, the demands, stays and enforcement steps.
+
+    The demands, stays and enforcement steps are read when first asked for: the case page shows
+    none of them for a case with no ledger entry (most cases), so it does not query for them."""
 
     entries: list[tuple[LedgerEntry, Decimal]]  # (entry, outstanding after it)
     balances: ledger.Balances
     position: Position
-    demands: list[Demand]
-    stays: list[Stay]
-    actions: list[EnforcementAction]
+    _session: Session = field(repr=False, compare=False)
+    _case_id: int = field(repr=False)
 
     @property
     def empty(self) -> bool:
         return not self.entries
+
+    @functools.cached_property
+    def demands(self) -> list[Demand]:
+        return demands(self._session, self._case_id)
+
+    @functools.cached_property
+    def stays(self) -> list[Stay]:
+        return stays(self._session, self._case_id)
+
+    @functools.cached_property
+    def actions(self) -> list[EnforcementAction]:
+        return enforcement_actions(self._session, self._case_id)
 
 
 OUTSTANDING_SIGN = {"demanded": 1, "paid": -1, "stayed": -1}
@@ -501,9 +519,8 @@ def history(session: Session, case_id: int) -> History:
     for entry in entries:
         running += OUTSTANDING_SIGN.get(entry.account, 0) * entry.amount_pkr
         rows.append((entry, running))
-    return History(rows, ledger.balances(session, case_id), position(session, case_id),
-                   demands(session, case_id), stays(session, case_id),
-                   enforcement_actions(session, case_id))
+    balances = ledger.balances_of(entries)  # the entries are all here: no second query
+    return History(rows, balances, position_of(balances), session, case_id)
 
 
 def reverse_payment(session: Session, entry_id: int, *, reason: str, actor: User,

@@ -50,9 +50,10 @@ def case_disputes(case: AuditCase) -> dict[str, Any]:
         opening = disputes.opening(session, case)
     except DomainError:
         opening = None
+    # No "demand" here: neither the case page nor the filing page shows it, and working it out
+    # is a ledger query on every case page (`dispute_task` has it for the decision forms).
     return {"rows": disputes.for_case(session, case), "today": today,
-            "opening": opening, "may_record": may_record,
-            "demand": dispute_money.demand(session, case)}
+            "opening": opening, "may_record": may_record}
 
 
 def dispute_task(case: AuditCase, element_id: str) -> dict[str, Any]:

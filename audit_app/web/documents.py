@@ -49,10 +49,10 @@ def case_file(case_id: int):  # type: ignore[no-untyped-def]
 
 def issued_documents(case: AuditCase) -> list[dict[str, Any]]:
     """For the case page partial: every issued document, newest first, with its status."""
-    session = get_session()
-    replaced = documents.replaced_ids(session, case)
+    issued = documents.for_case(get_session(), case)
+    replaced = {d.replaces_id for d in issued if d.replaces_id is not None}  # as replaced_ids
     rows = [{"doc": d, "title": documents.KINDS[d.kind].title, "replaced": d.id in replaced}
-            for d in documents.for_case(session, case)]
+            for d in issued]
     return list(reversed(rows))
 
 
