@@ -8,13 +8,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationFailed
-from ..models import (AuditCase, CaseItem, DeclarationItem, Importer, OpenTask, Role, User,
-                      UserRole)
+from ..models import (Adjudication, AuditCase, CaseItem, DeclarationItem, Dispute, Importer,
+                      IssuedDocument, LedgerEntry, OpenTask, Role, User, UserRole)
 from workflows.clock import Clock, as_utc
 
 from .cases import TaskRow
@@ -52,6 +52,20 @@ def preload_items(session: Session, case: AuditCase) -> None:
                                      .joinedload(DeclarationItem.declaration)
                                      .lazyload("*"))).all()
     set_committed_value(case, "items", list(items))
+
+
+# What the case page's later sections read, and the table whose rows each needs: a case
+# without any (most cases, until adjudication) shows them empty without querying each one.
+CASE_SECTIONS = {"adjudication": Adjudication, "disputes": Dispute, "ledger": LedgerEntry,
+                 "documents": IssuedDocument}
+
+
+def case_sections(session: Session, case_id: int) -> frozenset[str]:
+    """The CASE_SECTIONS with rows for this case, in one query (an EXISTS per table, each on
+    its case_id index)."""
+    found = session.execute(select(*(exists().where(model.case_id == case_id)
+                                      for model in CASE_SECTIONS.values()))).one()
+    return frozenset(name for name, there in zip(CASE_SECTIONS, found) if there)
 
 
 def cases_for_proposals(session: Session, proposal_ids: Iterable[int]) -> dict[int, AuditCase]:
@@ -101,9 +115,11 @@ def officers_by_lane(session: Session, directorate: str | None,
     roles = [Role(lane) for lane in set(lanes) if lane in Role._value2member_map_]
     if not roles:
         return {}
+    # The role comes with each row; the users' own role lists are not loaded (a second query
+    # on every supervisor's work queue), and load on first use should a caller want them.
     query = (select(UserRole.role, User).join(User, User.id == UserRole.user_id)
              .where(UserRole.role.in_(roles), User.is_active.is_(True))
-             .order_by(User.full_name, User.id))
+             .order_by(User.full_name, User.id).options(lazyload(User.roles)))
     if directorate:
         query = query.where(User.directorate_code == directorate)
     found: dict[str, list[User]] = {}

@@ -134,7 +134,8 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
                                                 *(e.actor_id for e in events),
                                                 *(t.assignee_id for t in open_tasks)])
     return render_template("cases/show.html", case=case, events=events, open_tasks=open_tasks,
-                           people=people, levies=LEVIES)
+                           people=people, levies=LEVIES,
+                           case_sections=case_queries.case_sections(session, case.id))
 
 
 @bp.get("/<int:case_id>/diagram.json")
