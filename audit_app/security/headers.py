@@ -38,9 +38,21 @@ def csp_nonce() -> str:
 
 
 def content_security_policy() -> str:
-    scripts = ["'self'", *sorted(current_app.extensions.get(SCRIPT_HASHES, ()))]
-    if "csp_nonce" in g:
-        scripts.append(f"'nonce-{g.csp_nonce}'")
+    hashes = current_app.extensions.get(SCRIPT_HASHES, ())
+    if "csp_nonce" not in g:  # most responses: the same policy every time, built once
+        cached = current_app.extensions.get(_CSP_CACHE)
+        if cached is not None and cached[0] == len(hashes):
+            return cached[1]
+        policy = _policy(["'self'", *sorted(hashes)])
+        current_app.extensions[_CSP_CACHE] = (len(hashes), policy)
+        return policy
+    return _policy(["'self'", *sorted(hashes), f"'nonce-{g.csp_nonce}'"])
+
+
+_CSP_CACHE = "pca_csp_without_nonce"  # (number of script hashes it was built with, policy)
+
+
+def _policy(scripts: list[str]) -> str:
     directives = {
         "default-src": "'self'",
         "script-src": " ".join(scripts),

@@ -87,7 +87,9 @@ def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    if request.endpoint != "static":
+    # Below INFO nothing is written: skip building the line, and above all loading the user
+    # of a public route for it (a query).
+    if request.endpoint != "static" and access_log.isEnabledFor(logging.INFO):
         from flask_login import current_user
         user = getattr(current_user, "username", None) if current_user else None
         access_log.info(
