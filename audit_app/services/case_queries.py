@@ -77,20 +77,24 @@ def cases_for_proposals(session: Session, proposal_ids: Iterable[int]) -> dict[i
         select(AuditCase).where(AuditCase.proposal_id.in_(ids)))}
 
 
+def directorate_conditions(user: User) -> list[Any]:
+    """What puts an open task on a supervisor's team list: their directorate's, any lane."""
+    return [OpenTask.directorate_code == user.directorate_code] if user.directorate_code else []
+
+
 def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int = 50,
-                      offset: int = 0) -> tuple[list[TaskRow], int]:
+                      offset: int = 0, total: int | None = None) -> tuple[list[TaskRow], int]:
     """Every open task of the user's directorate, whatever its lane, due first, and how many
-    there are: what a supervisor oversees and may reassign (reads the OpenTask projection)."""
-    query = (select(OpenTask, AuditCase.case_number, Importer.name)
-             .join(AuditCase, AuditCase.id == OpenTask.case_id)
-             .join(Importer, Importer.id == AuditCase.importer_id))
-    counted = select(func.count(OpenTask.id))  # the task rows alone: no visit to the cases
-    if user.directorate_code:
-        query = query.where(OpenTask.directorate_code == user.directorate_code)
-        counted = counted.where(OpenTask.directorate_code == user.directorate_code)
-    total = session.scalar(counted) or 0
+    there are (`total` when the caller counted it already): what a supervisor oversees and may
+    reassign (reads the OpenTask projection)."""
+    conditions = directorate_conditions(user)
+    if total is None:  # the task rows alone: no visit to the cases
+        total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
     if total <= offset:  # nothing on this page: no page query
         return [], total
+    query = (select(OpenTask, AuditCase.case_number, Importer.name)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .join(Importer, Importer.id == AuditCase.importer_id).where(*conditions))
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))
