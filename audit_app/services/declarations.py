@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..intake.formats import DECLARATIONS
@@ -174,9 +174,12 @@ def search_declarations(session: Session, filters: DeclarationFilters, sort: str
 
 
 def get_declaration(session: Session, gd_number: str) -> Declaration:
-    declaration = session.scalar(
+    # The items joined to their declaration (one query fewer than a selectin on every page
+    # and API read of a GD), their versions in one more.
+    declaration = session.scalars(
         select(Declaration).where(Declaration.gd_number == gd_number)
-        .options(selectinload(Declaration.items).selectinload(DeclarationItem.versions)))
+        .options(joinedload(Declaration.items).selectinload(DeclarationItem.versions))
+    ).unique().first()
     if declaration is None:
         raise NotFound(f"No declaration {gd_number!r}.")
     return declaration
