@@ -24,6 +24,7 @@ def rebuild_facts() -> None:
     started = time.perf_counter()
     written = case_facts.rebuild(session)
     session.commit()
+    case_facts.analyze(session)
     click.echo(f"case facts rebuilt for {written:,} cases in {time.perf_counter() - started:.1f} s")
 
 

@@ -37,8 +37,7 @@ def _in(column: Any, period: Period) -> Any:
 
 def _of_cases(case_id: Any, f: Filters) -> list[Any]:
     """`case_id` is one of the cases matching the filters (nothing to join without filters)."""
-    conditions = f.case_conditions()
-    return [case_id.in_(select(AuditCase.id).where(*conditions))] if conditions else []
+    return f.case_id_conditions(case_id)
 
 
 def _events(element: str, period: Period, kind: str = "task_completed") -> Any:
@@ -242,8 +241,7 @@ def workload(session: Session, f: Filters, now: dt.datetime,
     query = (select(OpenTask.assignee_id, func.count(),
                     func.coalesce(func.sum(case((OpenTask.due_at <= now, 1), else_=0)), 0))
              .where(OpenTask.assignee_id.is_not(None)).group_by(OpenTask.assignee_id))
-    if f.case_conditions():
-        query = query.where(OpenTask.case_id.in_(select(AuditCase.id).where(*f.case_conditions())))
+    query = query.where(*f.case_id_conditions(OpenTask.case_id))
     for user_id, total, overdue in session.execute(query):
         tasks[user_id] = (int(total), int(overdue))
     results: dict[int, tuple[int, int, Decimal]] = {}

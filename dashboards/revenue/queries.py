@@ -62,11 +62,8 @@ class Stage:
 
 def _scoped(query: Any, f: Filters) -> Any:
     """Join the entries' cases only when a filter needs them (the ledger alone is faster)."""
-    conditions = f.case_conditions()
-    if not conditions:
-        return query
     # IN over the matching cases: the database finds them once, not once per entry.
-    return query.where(LedgerEntry.case_id.in_(select(AuditCase.id).where(*conditions)))
+    return query.where(*f.case_id_conditions(LedgerEntry.case_id))
 
 
 def funnel(session: Session, f: Filters, period: Period | None = None) -> list[Stage]:
@@ -155,8 +152,7 @@ def breakdown(session: Session, f: Filters, dimension: str) -> list[dict[str, An
     query = (select(key, func.count(), *[func.sum(fig.c[a]) for a in MONEY])
              .select_from(fig).join(CaseFact, CaseFact.case_id == fig.c.case_id)
              .group_by(key))
-    if conditions := f.case_conditions():
-        query = query.where(fig.c.case_id.in_(select(AuditCase.id).where(*conditions)))
+    query = query.where(*f.case_id_conditions(fig.c.case_id))
     rows = []
     for value, cases, *amounts in session.execute(query):
         value = value or blank
