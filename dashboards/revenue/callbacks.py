@@ -96,13 +96,16 @@ def update(period: Any, directorate: Any, collectorate: Any, kind: Any, chapter:
     """Every figure of the page for the filters and the breakdown's dimension."""
     f = filters_from(period, directorate, collectorate, kind, chapter)
     session = get_session()
-    stages = queries.funnel(session, f)
+    dimension = dimension or "directorate"
+    if dimension == "directorate":  # the default view: one pass for both
+        stages, rows = queries.funnel_and_directorates(session, f)
+    else:
+        stages, rows = queries.funnel(session, f), queries.breakdown(session, f, dimension)
     now = {s.account: s.amount for s in stages}
     before = queries.totals_in(session, f, f.window.previous())
     trend = queries.trend(session, f)
     targets = [trend[m]["target"] for m in f.window.months if m in trend]
     target = sum(targets, Decimal(0)) if targets and all(t is not None for t in targets) else None
-    rows = queries.breakdown(session, f, dimension or "directorate")
     buckets = queries.arrears(session, f)
     top = queries.top_cases(session, f)
     demand = now["demanded"]

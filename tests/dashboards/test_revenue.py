@@ -90,6 +90,20 @@ def test_breakdowns_add_up_to_the_total(app: Flask, money: Cases3, make_user) ->
     assert ids == {money.north.id}
 
 
+def test_funnel_and_directorates_in_one_pass_agree_with_the_separate_queries(money: Cases3) -> None:
+    s = money.world.session
+    viewer = Viewer(0, "boss", None)
+    for args in (("2026",), ("2026-03",), ("2025",), ("2026", "PCA-S"), ("2026", "PCA-N"),
+                 ("2026", None, None, "UNDERVALUATION"), ("2026", None, None, None, "84")):
+        f = Filters.build(viewer, *args)
+        stages, rows = queries.funnel_and_directorates(s, f)
+        assert stages == queries.funnel(s, f), args
+        assert rows == queries.breakdown(s, f, "directorate"), args
+    stages, rows = queries.funnel_and_directorates(s, Filters.build(viewer, "2026"))
+    assert {st.account: st.cases for st in stages}["detected"] == 2  # one case in each directorate
+    assert {r["value"]: r["cases"] for r in rows} == {"PCA-S": 1, "PCA-N": 1}
+
+
 def test_supervisor_sees_own_directorate_only(app: Flask, money: Cases3) -> None:
     ctx = as_user(app, money.world.supervisor)
     try:
