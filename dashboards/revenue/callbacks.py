@@ -106,8 +106,7 @@ def update(period: Any, directorate: Any, collectorate: Any, kind: Any, chapter:
     trend = queries.trend(session, f)
     targets = [trend[m]["target"] for m in f.window.months if m in trend]
     target = sum(targets, Decimal(0)) if targets and all(t is not None for t in targets) else None
-    buckets = queries.arrears(session, f)
-    top = queries.top_cases(session, f)
+    buckets, top = queries.arrears_and_top(session, f)
     demand = now["demanded"]
     exports = export_hrefs(SLUG, TABLES, f)
     exports = [h + f"&dimension={dimension}" if "/breakdown." in h else h for h in exports]

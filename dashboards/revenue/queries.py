@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Select, case, func, literal, select
+from sqlalchemy import Date, Numeric, Select, String, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from audit_app.models import AuditCase, CaseFact, Importer, LedgerEntry, LedgerMonth
@@ -251,7 +251,7 @@ class AgeBucket:
     stayed: Decimal
 
 
-def _arrears_cases(f: Filters, as_of: dt.date) -> tuple[Any, Any]:
+def _arrears_cases(f: Filters, as_of: dt.date, cte: bool = False) -> tuple[Any, Any]:
     """Per case with a demand at `as_of`: outstanding (demanded - paid - stayed), stayed, and
     its age bucket (days since the first entry that raised the demand), all in the database.
     Returns the subquery and its bucket column."""
@@ -263,10 +263,12 @@ def _arrears_cases(f: Filters, as_of: dt.date) -> tuple[Any, Any]:
                            LedgerEntry.entry_date), else_=None))
     per_case = _scoped(
         select(LedgerEntry.case_id, (total("demanded") - total("paid") - total("stayed"))
-               .label("outstanding"), total("stayed").label("stayed"), since.label("since"))
+               .label("outstanding"), total("stayed").label("stayed"), since.label("since"),
+               total("demanded").label("demanded"))
         .where(LedgerEntry.account.in_(("demanded", "paid", "stayed")),
                LedgerEntry.entry_date <= as_of)
-        .group_by(LedgerEntry.case_id), f).subquery()
+        .group_by(LedgerEntry.case_id), f)
+    per_case = per_case.cte("per_case") if cte else per_case.subquery()
     age = days_before(per_case.c.since, literal(as_of, Date))
     bucket = case(*[(age <= hi, label) for label, _, hi in AGE_BUCKETS if hi is not None],
                   else_=AGE_BUCKETS[-1][0])
@@ -313,6 +315,11 @@ def top_cases(session: Session, f: Filters, limit: int = 10,
                 ranked.append(case_id)
         if len(ranked) >= limit:
             break
+    return _top_rows(session, ranked, as_of)
+
+
+def _top_rows(session: Session, ranked: list[int], as_of: dt.date) -> list[dict[str, Any]]:
+    """The ranked cases with their number, importer, directorate, status and balances."""
     if not ranked:
         return []
     figures = ledger.totals(session, ranked, as_of=as_of)
@@ -329,6 +336,37 @@ def top_cases(session: Session, f: Filters, limit: int = 10,
                     **{k: money.get(k, ZERO) for k in ("detected", "adjudged", "demanded", "paid",
                                                        "stayed", "outstanding")}})
     return out
+
+
+def arrears_and_top(session: Session, f: Filters, limit: int = 10, as_of: dt.date | None = None
+                    ) -> tuple[list[AgeBucket], list[dict[str, Any]]]:
+    """`arrears(f)` and `top_cases(f)` from one pass over the recovery accounts' entries: the
+    per-case sums are computed once (a CTE) and read for both the age buckets and the largest
+    demands. When fewer than `limit` cases have a demand standing, the top cases are ranked
+    by `top_cases` (it goes on to the detected amounts)."""
+    as_of = as_of or f.window.end
+    per_case, bucket = _arrears_cases(f, as_of, cte=True)
+    top = (select(per_case.c.case_id, per_case.c.demanded).where(per_case.c.demanded > 0)
+           .order_by(per_case.c.demanded.desc(), per_case.c.case_id).limit(limit).subquery())
+    buckets = (select(literal("bucket").label("part"), bucket.label("label"),
+                      func.count().label("n"), func.sum(per_case.c.outstanding).label("x"),
+                      func.sum(per_case.c.stayed).label("y"))
+               .where(_in_arrears(per_case)).group_by(bucket))
+    largest = select(literal("top"), literal(None, String), top.c.case_id, top.c.demanded,
+                     literal(0, Numeric))
+    found: dict[str, tuple[int, Decimal, Decimal]] = {}
+    largest_demands: list[tuple[Decimal, int]] = []
+    for part, label, n, x, y in session.execute(union_all(buckets, largest)):
+        if part == "bucket":
+            found[label] = (int(n), Decimal(x), Decimal(y))
+        else:
+            largest_demands.append((Decimal(x), int(n)))
+    arrears = [AgeBucket(label, *found.get(label, (0, ZERO, ZERO))) for label, _, _ in AGE_BUCKETS]
+    if len(largest_demands) < limit:
+        return arrears, top_cases(session, f, limit, as_of)
+    # (a union does not keep its part's order: ranked again here, as top_cases ranks)
+    ranked = [c for _, c in sorted(largest_demands, key=lambda dc: (-dc[0], dc[1]))]
+    return arrears, _top_rows(session, ranked, as_of)
 
 
 def totals_in(session: Session, f: Filters, period: Period) -> dict[str, Decimal]:

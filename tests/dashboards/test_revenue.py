@@ -124,6 +124,21 @@ def test_arrears_by_age_with_stays_apart(money: Cases3) -> None:
     assert sum(b.cases for b in buckets.values()) == 1
 
 
+def test_arrears_and_top_cases_in_one_pass_agree_with_the_separate_queries(money: Cases3) -> None:
+    s = money.world.session
+    viewer = Viewer(0, "boss", None)
+    for args in (("2026",), ("2026-06",), ("2026-03",), ("2025",), ("2026", "PCA-N"),
+                 ("2026", None, None, "UNDERVALUATION")):
+        f = Filters.build(viewer, *args)
+        for limit in (1, 10):  # 1: ranked from the shared pass; 10: fewer demands, top_cases ranks
+            buckets, top = queries.arrears_and_top(s, f, limit=limit)
+            assert buckets == queries.arrears(s, f), args
+            assert top == queries.top_cases(s, f, limit=limit), (args, limit)
+    buckets, top = queries.arrears_and_top(s, Filters.build(viewer, "2026-06"), limit=1)
+    assert [r["id"] for r in top] == [money.hit.id] and top[0]["demanded"] > 0
+    assert sum(b.outstanding for b in buckets) == D(120000)
+
+
 def test_funnel_stage_drills_to_cases_with_ledger_figures(app: Flask, money: Cases3, client, make_user) -> None:
     make_user(Role.MANAGEMENT, username="boss")
     login(client, "boss")
