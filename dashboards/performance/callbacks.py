@@ -78,8 +78,9 @@ def update(*values: Any) -> list[Any]:
     f = filters_from(*values)
     session = get_session()
     completed = queries.completed_groups(session, f)  # one pass for the three below
-    head = queries.headline(session, f, completed)
-    monthly = queries.monthly(session, f)
+    counts = queries.opened_and_closed(session, f)  # one pass for these two
+    head = queries.headline(session, f, completed, counts)
+    monthly = queries.monthly(session, f, counts)
     directorates = queries.by_directorate(session, f, completed)
     officers = queries.workload(session, f, dt.datetime.now(dt.timezone.utc), completed)
     stages = queries.stage_days(session, f)

@@ -219,3 +219,34 @@ def test_appeal_outcomes_by_forum(app: Flask, cases3: Cases3, make_user) -> None
     finally:
         ctx.pop()
     assert "Collector (Appeals) (s.193)" in html and "Reduced" in html
+
+
+def test_started_and_closed_in_one_pass_agree_with_the_cases(cases3: Cases3) -> None:  # noqa: F811
+    from dashboards.performance import queries
+    from workflows.clock import PKT, as_utc
+    s = cases3.world.session
+    everything = s.scalars(select(AuditCase)).all()
+    viewer = Viewer(0, "boss", None)
+    for args in (("2026",), ("2026-01",), ("2026-01-15..2026-02-10",), ("2025-06-20..2026-08-03",),
+                 ("2026", "PCA-S"), ("2026", None, None, "UNDERVALUATION")):
+        f = Filters.build(viewer, *args)
+        matching = set(s.scalars(select(AuditCase.id).where(*f.case_conditions())))
+        period, window = f.window, f.window.trailing_months(12)
+
+        def within(at, p) -> bool:  # type: ignore[no-untyped-def]
+            return at is not None and p.start_utc <= as_utc(at) < p.end_utc
+        cases = [c for c in everything if c.id in matching]
+        closed = [c for c in cases if c.status.startswith("closed")]
+        counts = queries.opened_and_closed(s, f)
+        assert counts.started == sum(within(c.created_at, period) for c in cases), args
+        assert counts.closed == sum(within(c.closed_at, period) for c in closed), args
+        assert counts.started == len(s.scalars(queries.started_cases(f)).all())
+        assert counts.closed == len(s.scalars(queries.closed_cases(f)).all())
+        for month, figures in counts.per_month.items():
+            assert figures["started"] == sum(within(c.created_at, window) and as_utc(c.created_at)
+                                             .astimezone(PKT).strftime("%Y-%m") == month
+                                             for c in cases), (args, month)
+            assert figures["closed"] == sum(within(c.closed_at, window) and as_utc(c.closed_at)
+                                            .astimezone(PKT).strftime("%Y-%m") == month
+                                            for c in closed), (args, month)
+    assert queries.opened_and_closed(s, Filters.build(viewer, "2026")).started > 0
