@@ -92,3 +92,28 @@ def _sqlite_days_before(element: days_before, compiler: Any, **kw: Any) -> str:
     column, day = list(element.clauses)
     return (f"CAST(julianday({compiler.process(day, **kw)}) - "
             f"julianday({compiler.process(column, **kw)}) AS INTEGER)")
+
+
+class local_days_to(FunctionElement[int]):  # noqa: N801
+    """Whole days from the Pakistan-time date of a UTC instant to a DATE:
+    local_days_to(instant, date_column). Computed by the database, so thousands of instants
+    need not be turned into local dates in Python."""
+
+    from sqlalchemy import Integer as _Integer
+    type = _Integer()
+    inherit_cache = True
+    name = "local_days_to"
+
+
+@compiles(local_days_to, "postgresql")
+def _pg_local_days_to(element: local_days_to, compiler: Any, **kw: Any) -> str:
+    instant, day = list(element.clauses)
+    return (f"(({compiler.process(day, **kw)}) - "
+            f"(({compiler.process(instant, **kw)}) AT TIME ZONE 'Asia/Karachi')::date)")
+
+
+@compiles(local_days_to, "sqlite")
+def _sqlite_local_days_to(element: local_days_to, compiler: Any, **kw: Any) -> str:
+    instant, day = list(element.clauses)
+    return (f"CAST(julianday({compiler.process(day, **kw)}) - "
+            f"julianday(date({compiler.process(instant, **kw)}, '+5 hours')) AS INTEGER)")

@@ -25,7 +25,7 @@ from audit_app.models import AuditCase, CaseEvent, CaseFact, OpenTask, User
 from workflows.clock import as_utc
 
 from ..filters import Filters, Period
-from ..sql import days_between, local_month
+from ..sql import days_between, local_days_to, local_month
 
 OBSERVATION = "issue_observation"
 CONTRAVENTION_END = "referred_to_adjudication"
@@ -225,15 +225,16 @@ def observation_to_order(session: Session, f: Filters) -> list[float]:
     """Days from the audit observation to the order-in-original (the first day an entry raised
     the case's `adjudged` account, kept in `case_facts`), for orders in the period."""
     period = f.window
+    # From the first observation: the most days from any observation's local date (counted
+    # by the database, not per row in Python).
     rows = session.execute(
-        select(func.min(CaseEvent.at), CaseFact.adjudged_on).select_from(CaseFact)
+        select(func.max(local_days_to(CaseEvent.at, CaseFact.adjudged_on))).select_from(CaseFact)
         .join(CaseEvent, CaseEvent.case_id == CaseFact.case_id)
         .where(CaseFact.adjudged_on >= period.start, CaseFact.adjudged_on <= period.end,
                CaseEvent.kind == "task_completed", CaseEvent.element_id == OBSERVATION,
                *_of_cases(CaseFact.case_id, f))
-        .group_by(CaseFact.case_id, CaseFact.adjudged_on))
-    from workflows.clock import local_date
-    return [float((_as_date(on) - local_date(as_utc(at))).days) for at, on in rows]
+        .group_by(CaseFact.case_id))
+    return [float(days) for (days,) in rows]
 
 
 def order_to_recovery(session: Session, f: Filters) -> list[float]:

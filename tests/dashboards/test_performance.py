@@ -157,6 +157,12 @@ def test_days_to_order_and_to_recovery_from_the_ledger(cases3: Cases3) -> None: 
     assert stages["Audit observation to order-in-original"].median == 120
     assert stages["Order-in-original to recovery"].median == 30
     assert queries.stage_days(s, Filters.build(Viewer(0, "boss", None), "2026-Q1"))[1].cases == 0
+    # The observation's day is its date in Karachi (UTC+5): 20:00 UTC on 14 Jan is 15 Jan there.
+    event = (CaseEvent.case_id == cases3.hit.id) & (CaseEvent.element_id == "issue_observation")
+    for at, days in ((dt.datetime(2026, 1, 14, 20, 0, tzinfo=dt.timezone.utc), 120),
+                     (dt.datetime(2026, 1, 14, 18, 59, tzinfo=dt.timezone.utc), 121)):
+        s.execute(CaseEvent.__table__.update().where(event).values(at=at))
+        assert queries.observation_to_order(s, f) == [float(days)], at
 
 
 def test_time_limits_orders_in_time_and_cases_at_risk(app: Flask, cases3: Cases3, make_user) -> None:  # noqa: F811
