@@ -25,7 +25,7 @@ from audit_app.models import AuditCase, CaseEvent, CaseFact, OpenTask, User
 from workflows.clock import as_utc
 
 from ..filters import Filters, Period
-from ..sql import days_between, local_days_to, local_month
+from ..sql import days_before, days_between, local_days_to, local_month
 
 OBSERVATION = "issue_observation"
 CONTRAVENTION_END = "referred_to_adjudication"
@@ -158,6 +158,14 @@ def opened_and_closed(session: Session, f: Filters) -> OpenedClosed:
     return OpenedClosed(started, closed_count, per_month)
 
 
+def contraventions(session: Session, f: Filters) -> int:
+    """How many cases of `contravention_cases`, counted on the events alone (the cases table
+    only when a filter needs it)."""
+    ended = _events(CONTRAVENTION_END, f.window, kind="case_closed").subquery()
+    return int(session.scalar(select(func.count(func.distinct(ended.c.case_id)))
+                              .where(*_of_cases(ended.c.case_id, f))) or 0)
+
+
 def headline(session: Session, f: Filters, groups: list[Completed] | None = None,
              counts: OpenedClosed | None = None) -> Headline:
     groups = completed_groups(session, f) if groups is None else groups
@@ -166,7 +174,7 @@ def headline(session: Session, f: Filters, groups: list[Completed] | None = None
                     completed=sum(g.completed for g in groups),
                     closed=counts.closed,
                     with_finding=sum(g.with_finding for g in groups),
-                    contraventions=_count(session, contravention_cases(f)),
+                    contraventions=contraventions(session, f),
                     detected_pkr=sum((g.detected_pkr for g in groups), Decimal(0)))
 
 
@@ -217,10 +225,6 @@ def selection_to_observation(session: Session, f: Filters) -> list[float]:
     return [float(days) for (days,) in rows]
 
 
-def _as_date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def observation_to_order(session: Session, f: Filters) -> list[float]:
     """Days from the audit observation to the order-in-original (the first day an entry raised
     the case's `adjudged` account, kept in `case_facts`), for orders in the period."""
@@ -241,12 +245,12 @@ def order_to_recovery(session: Session, f: Filters) -> list[float]:
     """Days from the order to the last payment, for cases whose recovery ended (status
     `recovered`) with their last payment in the period (both dates kept in `case_facts`)."""
     rows = session.execute(
-        select(CaseFact.adjudged_on, CaseFact.last_paid_on)
+        select(days_before(CaseFact.adjudged_on, CaseFact.last_paid_on))
         .join(AuditCase, AuditCase.id == CaseFact.case_id)
         .where(AuditCase.status == "recovered", CaseFact.adjudged_on.is_not(None),
                CaseFact.last_paid_on >= f.window.start, CaseFact.last_paid_on <= f.window.end,
                *f.case_conditions()))
-    return [float((_as_date(b) - _as_date(a)).days) for a, b in rows]
+    return [float(days) for (days,) in rows]  # counted by the database
 
 
 def stage_days(session: Session, f: Filters,

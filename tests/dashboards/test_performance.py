@@ -256,3 +256,13 @@ def test_started_and_closed_in_one_pass_agree_with_the_cases(cases3: Cases3) -> 
                                             .astimezone(PKT).strftime("%Y-%m") == month
                                             for c in closed), (args, month)
     assert queries.opened_and_closed(s, Filters.build(viewer, "2026")).started > 0
+
+
+def test_contraventions_counted_on_the_events_agree_with_the_cases(cases3: Cases3) -> None:  # noqa: F811
+    from dashboards.performance import queries
+    s = cases3.world.session
+    viewer = Viewer(0, "boss", None)
+    for args in (("2026",), ("2026-01",), ("2025",), ("2026", "PCA-S"), ("2026", "PCA-N"),
+                 ("2026", None, None, "UNDERVALUATION")):
+        f = Filters.build(viewer, *args)
+        assert queries.contraventions(s, f) == len(s.scalars(queries.contravention_cases(f)).all()), args
