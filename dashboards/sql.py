@@ -8,6 +8,8 @@ from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from audit_app.sql_functions import month_of_date as local_month_of_date  # noqa: F401 (shared)
+
 
 class local_month(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
     """'YYYY-MM' of a UTC instant (or a date) in Asia/Karachi (UTC+5, no daylight saving)."""
@@ -27,26 +29,6 @@ def _pg(element: local_month, compiler: Any, **kw: Any) -> str:
 def _sqlite(element: local_month, compiler: Any, **kw: Any) -> str:
     (arg,) = list(element.clauses)
     return f"strftime('%Y-%m', {compiler.process(arg, **kw)}, '+5 hours')"
-
-
-class local_month_of_date(FunctionElement[str]):  # noqa: N801
-    """'YYYY-MM' of a DATE column."""
-
-    type = String()
-    inherit_cache = True
-    name = "local_month_of_date"
-
-
-@compiles(local_month_of_date, "postgresql")
-def _pg_date(element: local_month_of_date, compiler: Any, **kw: Any) -> str:
-    (arg,) = list(element.clauses)
-    return f"to_char({compiler.process(arg, **kw)}, 'YYYY-MM')"
-
-
-@compiles(local_month_of_date, "sqlite")
-def _sqlite_date(element: local_month_of_date, compiler: Any, **kw: Any) -> str:
-    (arg,) = list(element.clauses)
-    return f"strftime('%Y-%m', {compiler.process(arg, **kw)})"
 
 
 class days_between(FunctionElement[float]):  # noqa: N801

@@ -21,15 +21,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (Select, String, and_, case, delete, func, insert, literal_column, select,
+from sqlalchemy import (Select, and_, case, delete, func, insert, literal_column, select,
                         update)
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import (AuditCase, AuditProposal, CaseItem, Declaration, DeclarationItem, Finding,
                       LedgerEntry)
 from ..models.case_facts import CaseFact, CaseFactDeclaration, CaseFactTag, LedgerMonth
+from ..sql_functions import month_of_date
 
 # Ledger account -> the fact column holding the first day an entry raised it.
 STAGE_COLUMNS = {"detected": "detected_on", "observed": "observed_on",
@@ -198,32 +197,12 @@ def ledger_posted(session: Session, case_id: int, account: str, on: dt.date,
 
 # --- the ledger per month, account and directorate ------------------------------------------
 
-class _entry_month(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
-    """'YYYY-MM' of a DATE column, on either database."""
-
-    type = String()
-    inherit_cache = True
-    name = "entry_month"
-
-
-@compiles(_entry_month, "postgresql")
-def _pg_month(element: _entry_month, compiler: Any, **kw: Any) -> str:
-    (arg,) = list(element.clauses)
-    return f"to_char({compiler.process(arg, **kw)}, 'YYYY-MM')"
-
-
-@compiles(_entry_month, "sqlite")
-def _sqlite_month(element: _entry_month, compiler: Any, **kw: Any) -> str:
-    (arg,) = list(element.clauses)
-    return f"strftime('%Y-%m', {compiler.process(arg, **kw)})"
-
-
 MONTH_COLUMNS = ("month", "account", "directorate_code", "amount_pkr", "entries")
 
 
 def ledger_months_select() -> Select[Any]:
     """`ledger_months` as the entries give it now, in MONTH_COLUMNS order."""
-    month = _entry_month(LedgerEntry.entry_date)
+    month = month_of_date(LedgerEntry.entry_date)
     directorate = func.coalesce(AuditCase.directorate_code, "")
     return (select(month, LedgerEntry.account, directorate, func.sum(LedgerEntry.amount_pkr),
                    func.count()).join(AuditCase, AuditCase.id == LedgerEntry.case_id)
