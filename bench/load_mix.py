@@ -96,7 +96,13 @@ def prepare(world: World, cases: int) -> dict[str, Any]:
                     directorate_code=None)
         session.commit()
     world.add_cases(cases)
-    with world.app.app_context():
+    return targets(world.app)
+
+
+def targets(app: Any) -> dict[str, Any]:
+    """What the mix's requests pick from: the cases per directorate, the GD numbers, the open
+    assignment tasks per directorate and the dashboard callbacks' bodies."""
+    with app.app_context():
         session = get_session()
         by_dir: dict[str, list[int]] = defaultdict(list)
         for case_id, code in session.execute(select(AuditCase.id, AuditCase.directorate_code)):
@@ -108,7 +114,7 @@ def prepare(world: World, cases: int) -> dict[str, Any]:
                 .join(AuditCase, AuditCase.id == OpenTask.case_id)
                 .where(OpenTask.element_id == "assign_auditor")):
             tasks[code].append((task_id, case_id))
-    bodies = [callback_body(world.app, slug, list(values))
+    bodies = [callback_body(app, slug, list(values))
               for slug in ("revenue", "performance", "risk") for values in FILTERS[:4]]
     return {"cases": by_dir, "gds": gds, "tasks": tasks, "callbacks": bodies}
 

@@ -34,12 +34,11 @@ from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from workflow_world import DEFAULT_PG, PASSWORD, World, load_average  # noqa: E402
-from load_mix import MIX, prepare  # noqa: E402
-from dashboards_callbacks import FILTERS, callback_body  # noqa: E402
+from load_mix import MIX, prepare, targets  # noqa: E402
 
 from audit_app import create_app  # noqa: E402
 from audit_app.db import get_session  # noqa: E402
-from audit_app.models import AuditCase, Declaration, OpenTask, User  # noqa: E402
+from audit_app.models import User  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -48,23 +47,9 @@ def reuse(server: str, name: str) -> tuple[World, dict[str, Any]]:
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     world = World(url, "postgresql", Path(tempfile.mkdtemp(prefix="pca-bench-")))
     world.app = create_app(world.config())
-    from collections import defaultdict
     with world.app.app_context():
-        session = get_session()
-        world.users = dict(session.execute(select(User.username, User.id)).all())
-        by_dir: dict[str, list[int]] = defaultdict(list)
-        for case_id, code in session.execute(select(AuditCase.id, AuditCase.directorate_code)):
-            by_dir[code].append(case_id)
-        gds = list(session.scalars(select(Declaration.gd_number)))
-        tasks: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for task_id, case_id, code in session.execute(
-                select(OpenTask.task_id, OpenTask.case_id, AuditCase.directorate_code)
-                .join(AuditCase, AuditCase.id == OpenTask.case_id)
-                .where(OpenTask.element_id == "assign_auditor")):
-            tasks[code].append((task_id, case_id))
-    bodies = [callback_body(world.app, slug, list(values))
-              for slug in ("revenue", "performance", "risk") for values in FILTERS[:4]]
-    return world, {"cases": by_dir, "gds": gds, "tasks": tasks, "callbacks": bodies}
+        world.users = dict(get_session().execute(select(User.username, User.id)).all())
+    return world, targets(world.app)
 
 
 def login(app: Any, username: str) -> Any:
