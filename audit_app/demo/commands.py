@@ -124,7 +124,7 @@ def grow_command() -> None:
     from flask import current_app
 
     from ..db import get_session
-    from .lifecycle import remaining
+    from .growth import remaining
     from .seeding import grow_lifecycle
 
     if not current_app.config.get("DEMO"):

@@ -211,17 +211,17 @@ def _quiet_spiff() -> Iterator[None]:
 
 def seed_lifecycle(session: Session, out_dir: Path, *, cases: int, seed: int,
                    now: dt.datetime) -> dict[str, Any]:
-    """Plan the demo cases (lifecycle.plan), live the walkthrough's, and set targets."""
-    from . import lifecycle
+    """Plan the demo cases (growth.plan), live the walkthrough's, and set targets."""
+    from . import growth, lifecycle
     from workflows.deadlines import seed_defaults
 
     started = time.perf_counter(), time.process_time()
     seed_defaults(session)
     truth = lifecycle.load_truth(out_dir / "ground_truth.csv")
     with _quiet_spiff():
-        planned = lifecycle.plan(session, cases=cases, seed=seed, end=now)
-        result = lifecycle.live_walkthrough(session, truth, seed=seed, end=now)
-    targets = lifecycle.set_targets(session, now) if cases else 0
+        planned = growth.plan(session, cases=cases, seed=seed, end=now)
+        result = growth.live_walkthrough(session, truth, seed=seed, end=now)
+    targets = growth.set_targets(session, now) if cases else 0
     return {**result.as_dict(), "planned": max(len(planned) - 1, 0), "targets": targets,
             "seconds": round(time.perf_counter() - started[0], 1),
             "cpu_seconds": round(time.process_time() - started[1], 1)}
@@ -237,16 +237,16 @@ SQLITE_PAUSE_S = 0.25
 def grow_lifecycle(session: Session, out_dir: Path, *, seed: int | None = None,
                    now: dt.datetime | None = None, commit: Any = None,
                    progress: Any = None, should_stop: Any = None) -> dict[str, Any]:
-    """Live the planned cases not lived yet (lifecycle.grow), then reset the targets to the
+    """Live the planned cases not lived yet (growth.grow), then reset the targets to the
     money the cases moved. Resumable: run again after an interruption, it continues."""
     from ..models import RiskRun
-    from . import lifecycle
+    from . import growth, lifecycle
 
     started = time.perf_counter(), time.process_time()
     now = now or dt.datetime.now(dt.timezone.utc)
     if seed is None:
         seed = (session.scalar(select(RiskRun.parameters).where(
-            RiskRun.kind == "select", RiskRun.created_by == lifecycle.PLANNER)
+            RiskRun.kind == "select", RiskRun.created_by == growth.PLANNER)
             .order_by(RiskRun.id).limit(1))
             or {}).get("seed", 0)
     truth = lifecycle.load_truth(out_dir / "ground_truth.csv")
@@ -256,10 +256,10 @@ def grow_lifecycle(session: Session, out_dir: Path, *, seed: int | None = None,
             time.sleep(SQLITE_PAUSE_S)
         commit = commit_and_pause
     with _quiet_spiff():
-        result = lifecycle.grow(session, truth, seed=seed, end=now, commit=commit,
+        result = growth.grow(session, truth, seed=seed, end=now, commit=commit,
                                 progress=progress, should_stop=should_stop)
     stopped = should_stop is not None and should_stop()
-    targets = lifecycle.set_targets(session, now) if result.cases and not stopped else 0
+    targets = growth.set_targets(session, now) if result.cases and not stopped else 0
     return {**result.as_dict(), "targets": targets,
             "seconds": round(time.perf_counter() - started[0], 1),
             "cpu_seconds": round(time.process_time() - started[1], 1)}

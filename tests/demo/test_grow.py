@@ -12,7 +12,7 @@ from audit_app.models import AuditCase, AuditProposal, CaseEvent, User
 
 
 def test_deferred_seed_then_grow_resumes_after_an_interruption(app, runner) -> None:  # type: ignore[no-untyped-def]
-    from audit_app.demo import lifecycle
+    from audit_app.demo import growth
     from audit_app.demo.seeding import grow_lifecycle
 
     app.config["DEMO"] = True
@@ -25,7 +25,7 @@ def test_deferred_seed_then_grow_resumes_after_an_interruption(app, runner) -> N
         session = get_session()
         # Before serving: only the walkthrough's case; the others are planned proposals.
         assert session.scalar(select(func.count()).select_from(AuditCase)) == 1
-        planned, left = lifecycle.remaining(session)
+        planned, left = growth.remaining(session)
         assert planned == left >= 6
         directorates = set(session.scalars(select(AuditProposal.directorate_code).where(
             AuditProposal.status == "proposed")))
@@ -40,21 +40,21 @@ def test_deferred_seed_then_grow_resumes_after_an_interruption(app, runner) -> N
             grow_lifecycle(session, Path(app.instance_path) / "demo-data",
                            commit=session.commit, progress=stop_after_two)
         session.rollback()
-        assert lifecycle.remaining(session) == (planned, left - 2)
+        assert growth.remaining(session) == (planned, left - 2)
         assert session.scalar(select(func.count()).select_from(AuditCase)) == 3  # + walkthrough
         # Asked to stop (make run's Ctrl-C): the case under way is finished, no other begun.
         asked: list[int] = []
         grow_lifecycle(session, Path(app.instance_path) / "demo-data", commit=session.commit,
                        progress=lambda done, total, case: asked.append(done),
                        should_stop=lambda: bool(asked))
-        assert asked == [3] and lifecycle.remaining(session) == (planned, left - 3)
+        assert asked == [3] and growth.remaining(session) == (planned, left - 3)
 
     again = runner.invoke(args=["demo", "grow"])
     assert again.exit_code == 0, again.output
     assert f"living {left - 3} of {planned}" in again.output
     with app.app_context():
         session = get_session()
-        assert lifecycle.remaining(session) == (planned, 0)
+        assert growth.remaining(session) == (planned, 0)
         cases = session.scalars(select(AuditCase)).all()
         assert len(cases) == planned + 1
         assert len({c.directorate_code for c in cases}) >= 3
