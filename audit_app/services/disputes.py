@@ -594,16 +594,11 @@ def _remand(session: Session, case: AuditCase, clock: Clock, *, process_id: str)
                         reasons=remand.decision_reasons, order_ref=remand.order_number)
 
 
-@handoffs.on("appeal_concluded")
-def _concluded(session: Session, case: AuditCase, clock: Clock, *, process_id: str) -> None:
-    if process_id == PROCESS_ID:
-        _close_lapsed(session, case, clock)
-
-
 @runtime.after_step(PROCESS_ID)
 def _after_step(session: Session, loaded: runtime.Loaded, clock: Clock) -> None:
     """A decision limit that just expired (the worker fired it) lapses the filing at once, and
-    with it the forum's stays: recovery resumes without waiting for the next filing."""
+    with it the forum's stays: recovery resumes without waiting for the next filing. Runs after
+    every step, the last one (the process ending with the demand standing) included."""
     _close_lapsed(session, loaded.case, clock)
 
 
