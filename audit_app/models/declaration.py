@@ -77,15 +77,16 @@ class DeclarationItem(Base):
     __tablename__ = "declaration_items"
     __table_args__ = (
         UniqueConstraint("declaration_id", "item_no"),
-        # The declarations with an item in a PCT chapter (a range of HS codes), read from the
-        # index alone: the risk dashboard's coverage by chapter.
+        # Items by PCT code or chapter (a range of HS codes): the browser's PCT search, and the
+        # risk dashboard's coverage by chapter read from the index alone. An index on hs_code
+        # by itself would repeat this one's leading column at a cost to every import.
         Index("ix_declaration_items_hs_code_declaration_id", "hs_code", "declaration_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
     item_no: Mapped[int]
-    hs_code: Mapped[str] = mapped_column(String(8), index=True)
+    hs_code: Mapped[str] = mapped_column(String(8))
     description: Mapped[str] = mapped_column(Text)
     origin_country: Mapped[str] = mapped_column(String(2), index=True)
     export_country: Mapped[str | None] = mapped_column(String(2))
