@@ -277,6 +277,15 @@ def timeline(session: Session, case: AuditCase) -> list[CaseEvent]:
                                 .order_by(CaseEvent.at, CaseEvent.id)))
 
 
+def latest_events(session: Session, case: AuditCase, limit: int) -> tuple[list[CaseEvent], int]:
+    """The case's `limit` latest events, oldest first, and how many it has in all (one query:
+    a case that went through adjudication, appeals and instalments has hundreds)."""
+    rows = session.execute(select(CaseEvent, func.count().over())
+                           .where(CaseEvent.case_id == case.id)
+                           .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)).all()
+    return [event for event, _ in reversed(rows)], (rows[0][1] if rows else 0)
+
+
 def diagram(session: Session, case: AuditCase) -> runtime.Diagram:
     """The BPMN the case runs on (its own version) and its active elements, for bpmn-js."""
     return runtime.diagram(session, case.id)

@@ -99,6 +99,9 @@ def lane_label(lane: str) -> str:
 
 
 CASES_PER_PAGE = 50
+# The case page shows the latest events of the timeline; the whole of it is one link away
+# (and in the compiled case file). A case through appeals and instalments has hundreds.
+TIMELINE_LATEST = 50
 
 
 @bp.get("/")
@@ -124,7 +127,12 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     case = cases.get_case(session, case_id, current_user)
     case_queries.preload_items(session, case)
-    events = cases.timeline(session, case)
+    whole = request.args.get("timeline") == "all"
+    if whole:
+        events = cases.timeline(session, case)
+        event_count = len(events)
+    else:
+        events, event_count = cases.latest_events(session, case, TIMELINE_LATEST)
     open_tasks = case_queries.open_tasks_of(session, case.id)
     named = [v for e in events for k, v in ((e.data or {}).get("changed") or {}).items()
              if k in _USER_KEYS and isinstance(v, int)]
@@ -133,7 +141,8 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
                                                 case.created_by_id, *named,
                                                 *(e.actor_id for e in events),
                                                 *(t.assignee_id for t in open_tasks)])
-    return render_template("cases/show.html", case=case, events=events, open_tasks=open_tasks,
+    return render_template("cases/show.html", case=case, events=events, event_count=event_count,
+                           open_tasks=open_tasks,
                            people=people, levies=LEVIES,
                            case_sections=case_queries.case_sections(session, case.id))
 

@@ -2,15 +2,18 @@
 sees (summary, items with their reasons, findings with the short levy per levy, timeline)."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from audit_app.models import Role
+from audit_app.models import CaseEvent, Role
+from audit_app.services import cases
 from audit_app.services.findings import CorrectFacts, record_finding
 from tests.casedata import World, drive_to, tariff, world  # noqa: F401
+from audit_app.web.cases import TIMELINE_LATEST
 from tests.conftest import login
 from tests.web.test_declarations_pages import nav_of, text_of
 
@@ -59,6 +62,33 @@ def test_the_case_page_shows_summary_items_findings_amounts_and_timeline(
     # The open task, with its due date in Pakistan, links to its form.
     assert "Examine records and record findings" in page
     assert "/tasks/" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_a_long_timeline_shows_its_latest_events_and_links_to_the_whole(
+        client: FlaskClient, clocked: World) -> None:
+    case = clocked.open_case()
+    login(client, "sup")
+    short = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'data-testid="timeline-latest"' not in short  # a short timeline is shown whole
+    before = len(cases.timeline(clocked.session, case))
+    start = clocked.clock.now()
+    for n in range(1, 61):
+        clocked.session.add(CaseEvent(case_id=case.id, at=start + dt.timedelta(minutes=n),
+                                      actor_id=clocked.supervisor.id, kind="note",
+                                      summary=f"Note number {n:02d}"))
+    clocked.session.commit()
+    total = before + 60
+
+    page = text_of(client.get(f"/cases/{case.id}"))
+    assert f"The latest {TIMELINE_LATEST} of {total} events." in page
+    assert f"Show all {total} events" in page
+    shown = [n for n in range(1, 61) if f"Note number {n:02d}" in page]
+    assert shown == list(range(61 - TIMELINE_LATEST, 61))  # the latest, oldest first
+    assert page.index("Note number 11") < page.index("Note number 60")
+
+    whole = client.get(f"/cases/{case.id}?timeline=all")
+    assert 'data-testid="timeline-latest"' not in whole.get_data(as_text=True)
+    assert all(f"Note number {n:02d}" in text_of(whole) for n in range(1, 61))
 
 
 def test_the_case_page_loads_the_diagram_from_static_files_without_inline_script(
