@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from audit_app.models import AuditCase, Dispute, OpenTask, Role, User, WorkflowInstance
-from audit_app.services import disputes, ledger
+from audit_app.services import dispute_decisions, disputes, ledger
 from tests.casedata import World, world  # noqa: F401
 from workflows.clock import end_of_day_utc
 from workflows.worker import run_once
@@ -83,7 +83,7 @@ class DisputeWorld:
         self.clock.set(at(max(decided_on, _local(self.clock.now()))))
         fields = {"outcome": outcome, "decided_on": decided_on.isoformat(),
                   "reasons": "Heard both sides.", "order_number": f"ORDER-{dispute.id}", **form}
-        disputes.decide(self.session, dispute, fields, actor=user or self.officer,
+        dispute_decisions.decide(self.session, dispute, fields, actor=user or self.officer,
                         clock=self.clock)
         self.session.commit()
         return dispute

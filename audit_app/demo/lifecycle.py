@@ -341,7 +341,7 @@ class Life:
             "penalty": str(penalty), "fine": "0"})
 
     def recover(self, case: AuditCase, plan: str) -> Step:
-        from ..services import disputes
+        from ..services import dispute_decisions, disputes
         rng, who = self.rng, self.who
         yield rng.uniform(1, 5)
         self.do(case, "issue_demand_notice", who.recovery)
@@ -380,7 +380,7 @@ class Life:
                 decision.update({f"after_{levy}": str((amount * cut).quantize(ONE))
                                  for levy, amount in now.items() if amount > 0})
                 decision["after_penalty"] = "0"
-            disputes.decide(self.session, dispute, decision, actor=who.appellate,
+            dispute_decisions.decide(self.session, dispute, decision, actor=who.appellate,
                             clock=self.clock)
             if outcome == "remanded":
                 yield from self.after_remand(case)

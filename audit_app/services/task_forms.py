@@ -72,7 +72,7 @@ def _load_all() -> None:
 
 
 # Service modules (under audit_app.services) whose import registers task forms.
-FORM_MODULES: list[str] = ["adjudication", "recovery_forms", "disputes"]
+FORM_MODULES: list[str] = ["adjudication", "recovery_forms", "disputes", "dispute_decisions"]
 
 
 # --- parsing helpers ----------------------------------------------------------------------
@@ -80,6 +80,12 @@ FORM_MODULES: list[str] = ["adjudication", "recovery_forms", "disputes"]
 def raise_if(errors: dict[str, str], message: str) -> None:
     if errors:
         raise ValidationFailed(message, errors)
+
+
+def parse_text(form: Mapping[str, Any], name: str, size: int) -> str | None:
+    """A free-text field, stripped and cut to the column's size; None when blank."""
+    value = str(form.get(name) or "").strip()
+    return value[:size] or None
 
 
 def parse_int(raw: Any, name: str) -> int:

@@ -19,7 +19,7 @@ from ..db import get_session
 from ..errors import DomainError, ValidationFailed
 from ..models import AuditCase
 from ..models.dispute import ADR_OUTCOMES, APPEAL_OUTCOMES, FORUM_LABELS, OUTCOME_LABELS
-from ..services import dispute_docket, dispute_money, disputes
+from ..services import dispute_decisions, dispute_docket, dispute_money, disputes
 from ..services.ledger import LEVIES, LEVY_LABELS
 
 bp = Blueprint("disputes", __name__)
@@ -187,7 +187,7 @@ def _act(dispute_id: int, which: str, action):  # type: ignore[no-untyped-def]
 @permission_required("disputes.record")
 def decide(dispute_id: int):  # type: ignore[no-untyped-def]
     def action(session, dispute, typed):  # type: ignore[no-untyped-def]
-        disputes.decide(session, dispute, typed, actor=current_user, clock=clock())
+        dispute_decisions.decide(session, dispute, typed, actor=current_user, clock=clock())
         return f"{dispute.forum_label}: decision recorded ({dispute.outcome_label.lower()})."
     return _act(dispute_id, "decision", action)
 
@@ -196,7 +196,7 @@ def decide(dispute_id: int):  # type: ignore[no-untyped-def]
 @permission_required("disputes.record")
 def extend(dispute_id: int):  # type: ignore[no-untyped-def]
     def action(session, dispute, typed):  # type: ignore[no-untyped-def]
-        disputes.extend_limit(session, dispute, typed, actor=current_user, clock=clock())
+        dispute_decisions.extend_limit(session, dispute, typed, actor=current_user, clock=clock())
         return f"Decision limit extended to {dispute.decision_due_on:%d %b %Y}."
     return _act(dispute_id, "extension", action)
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from audit_app.models import Role, User
-from audit_app.services import adjudication, disputes, ledger, recovery
+from audit_app.services import adjudication, dispute_decisions, disputes, ledger, recovery
 from tests.adjudicationdata import Court, court  # noqa: F401
 from tests.casedata import world  # noqa: F401
 from workflows import runtime
@@ -45,7 +45,7 @@ def _file(court: Court, officer: User, case, forum: str, on: dt.date):  # type: 
 
 def _decide(court: Court, officer: User, dispute, outcome: str, **form):  # type: ignore[no-untyped-def]
     court.w.clock.set(court.w.clock.now() + dt.timedelta(days=10))
-    disputes.decide(court.session, dispute, {"outcome": outcome, "reasons": "Heard",
+    dispute_decisions.decide(court.session, dispute, {"outcome": outcome, "reasons": "Heard",
                                              "order_number": "OIA/1",
                                              "decided_on": court.today().isoformat(), **form},
                     actor=officer, clock=court.w.clock)

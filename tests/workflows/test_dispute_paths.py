@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from audit_app.errors import Conflict, PermissionDenied, ValidationFailed
 from audit_app.models import CaseEvent, Dispute
-from audit_app.services import disputes, ledger
+from audit_app.services import dispute_decisions, disputes, ledger
 from tests.disputedata import (DEMAND, DEMAND_TOTAL, ORDER_DATE, DisputeWorld, dworld,  # noqa: F401
                                plus, world)
 
@@ -285,7 +285,7 @@ def test_decision_limit_with_extension(dworld: DisputeWorld) -> None:
     case = dworld.ordered_case()
     appeal = dworld.file(case, "collector_appeals", ORDER_DATE)
     dworld.clock.set(dworld.clock.now() + dt.timedelta(days=120))  # day 120: still in time
-    disputes.extend_limit(dworld.session, appeal, {"days": "60", "reasons": "Record is voluminous"},
+    dispute_decisions.extend_limit(dworld.session, appeal, {"days": "60", "reasons": "Record is voluminous"},
                           actor=dworld.officer, clock=dworld.clock)
     dworld.session.commit()
     assert appeal.decision_due_on == plus(180) and appeal.extension_days == 60
@@ -301,7 +301,7 @@ def test_decision_limit_with_extension(dworld: DisputeWorld) -> None:
 def test_extended_limit_lapses_at_its_new_end(dworld: DisputeWorld) -> None:
     case = dworld.ordered_case()
     appeal = dworld.file(case, "collector_appeals", ORDER_DATE)
-    disputes.extend_limit(dworld.session, appeal, {"days": "30", "reasons": "Hearing adjourned"},
+    dispute_decisions.extend_limit(dworld.session, appeal, {"days": "30", "reasons": "Hearing adjourned"},
                           actor=dworld.officer, clock=dworld.clock)
     dworld.session.commit()
     assert dworld.run_worker_after(plus(149)) == 0
@@ -321,7 +321,7 @@ def test_extension_refused(dworld: DisputeWorld, when: int, form: dict[str, str]
     appeal = dworld.file(case, "collector_appeals", ORDER_DATE)
     dworld.clock.set(dworld.clock.now() + dt.timedelta(days=when))
     with pytest.raises(ValidationFailed) as err:
-        disputes.extend_limit(dworld.session, appeal, form, actor=dworld.officer,
+        dispute_decisions.extend_limit(dworld.session, appeal, form, actor=dworld.officer,
                               clock=dworld.clock)
     assert set(err.value.details) == {field}
 
@@ -330,15 +330,15 @@ def test_extension_only_once_and_only_for_the_collector(dworld: DisputeWorld) ->
     case = dworld.ordered_case()
     appeal = dworld.file(case, "collector_appeals", ORDER_DATE)
     form = {"days": "10", "reasons": "Adjourned"}
-    disputes.extend_limit(dworld.session, appeal, form, actor=dworld.officer, clock=dworld.clock)
+    dispute_decisions.extend_limit(dworld.session, appeal, form, actor=dworld.officer, clock=dworld.clock)
     with pytest.raises(Conflict, match="only once"):
-        disputes.extend_limit(dworld.session, appeal, form, actor=dworld.officer,
+        dispute_decisions.extend_limit(dworld.session, appeal, form, actor=dworld.officer,
                               clock=dworld.clock)
     dworld.session.rollback()
     adr_case = dworld.ordered_case()
     adr = dworld.file(adr_case, "adr", ORDER_DATE, amount_agreed="1000")
     with pytest.raises(Conflict):
-        disputes.extend_limit(dworld.session, adr, form, actor=dworld.officer, clock=dworld.clock)
+        dispute_decisions.extend_limit(dworld.session, adr, form, actor=dworld.officer, clock=dworld.clock)
 
 
 # --- who may, and what is not open ---------------------------------------------------------
