@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -102,6 +102,12 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
             for t, number, importer in rows], total
 
 
+# Most pages name people: built once, so neither the select with its loader option nor its
+# cache key is made again per page (SQLAlchemy memoises a statement's key on the object).
+_USERS_BY_ID = (select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+                .options(lazyload(User.roles)))
+
+
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
     """The people a page names (by `full_name`): their roles are not read, so not loaded
     (the mapping's `selectin` would cost a second query on every page); `role_set` still
@@ -109,8 +115,7 @@ def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted))
-                                             .options(lazyload(User.roles)))}
+    return {u.id: u for u in session.scalars(_USERS_BY_ID, {"ids": sorted(wanted)})}
 
 
 def officers_by_lane(session: Session, directorate: str | None,

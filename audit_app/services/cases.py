@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflows import runtime
@@ -277,12 +277,17 @@ def timeline(session: Session, case: AuditCase) -> list[CaseEvent]:
                                 .order_by(CaseEvent.at, CaseEvent.id)))
 
 
+# Built once (every case page runs it): no select to rebuild nor cache key to recompute.
+_LATEST_EVENTS = (select(CaseEvent, func.count().over())
+                  .where(CaseEvent.case_id == bindparam("case_id"))
+                  .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+                  .limit(bindparam("limit")))
+
+
 def latest_events(session: Session, case: AuditCase, limit: int) -> tuple[list[CaseEvent], int]:
     """The case's `limit` latest events, oldest first, and how many it has in all (one query:
     a case that went through adjudication, appeals and instalments has hundreds)."""
-    rows = session.execute(select(CaseEvent, func.count().over())
-                           .where(CaseEvent.case_id == case.id)
-                           .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)).all()
+    rows = session.execute(_LATEST_EVENTS, {"case_id": case.id, "limit": limit}).all()
     return [event for event, _ in reversed(rows)], (rows[0][1] if rows else 0)
 
 
