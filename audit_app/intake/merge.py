@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from .staging import COLUMNS, STAGE
 
@@ -31,34 +31,48 @@ class MergeCounts:
     unchanged: int = 0
 
 
-def duplicate_keys(conn: Connection, limit: int = 200) -> list[tuple[str, int, list[int]]]:
-    """(gd_number, item_no, lines) for keys staged more than once."""
-    agg = "string_agg(line::text, ',' ORDER BY line)" if conn.dialect.name == "postgresql" \
-        else "group_concat(line, ',')"
-    rows = conn.execute(text(
-        f"SELECT gd_number, item_no, {agg} FROM {STAGE} GROUP BY gd_number, item_no "
-        f"HAVING count(*) > 1 ORDER BY min(line) LIMIT :limit"), {"limit": limit})
-    return [(g, n, sorted(int(x) for x in str(lines).split(","))) for g, n, lines in rows]
+def _header_expr(field: str) -> str:
+    return f"coalesce({field}, '')" if field == "agent_code" else field
 
 
-def inconsistent_headers(conn: Connection, limit: int = 200) -> list[tuple[str, str, list[int]]]:
-    """GDs whose rows in this file disagree on a header field: (gd_number, field, lines)."""
-    def expr(field: str) -> str:
-        return f"coalesce({field}, '')" if field == "agent_code" else field
-    # One pass finds the GDs at fault (the common case is none); only those are looked at again.
-    flags = ", ".join(f"count(DISTINCT {expr(f)}) > 1" for f in HEADER)
+def keys_at_fault(conn: Connection, limit: int = 200) -> tuple[
+        list[tuple[str, int, list[int]]], list[tuple[str, str, list[int]]]]:
+    """Keys staged more than once, as (gd_number, item_no, lines), and GDs whose rows in this
+    file disagree on a header field, as (gd_number, field, [first line, last line]).
+
+    One grouped pass over the staged rows finds the GDs at fault (the common case is none);
+    only those GDs' rows are read again for the lines to report, the first faults in the file
+    first."""
+    differs = [f"count(DISTINCT {_header_expr(f)}) > 1" for f in HEADER]
+    twice = "count(*) > count(DISTINCT item_no)"
     faulty = conn.execute(text(
-        f"SELECT gd_number, {flags} FROM {STAGE} GROUP BY gd_number "
-        f"HAVING {' OR '.join(f'count(DISTINCT {expr(f)}) > 1' for f in HEADER)} "
-        f"LIMIT :limit"), {"limit": limit}).all()
-    found: list[tuple[str, str, list[int]]] = []
-    for gd_number, *differs in faulty:
-        first, last = conn.execute(text(
-            f"SELECT min(line), max(line) FROM {STAGE} WHERE gd_number = :gd"),
-            {"gd": gd_number}).one()
-        found.extend((gd_number, field, [first, last])
-                     for field, bad in zip(HEADER, differs) if bad)
-    return found[:limit]
+        f"SELECT gd_number, {twice}, {', '.join(differs)} FROM {STAGE} GROUP BY gd_number "
+        f"HAVING {twice} OR {' OR '.join(differs)} ORDER BY min(line) LIMIT :limit"),
+        {"limit": limit}).all()
+    if not faulty:
+        return [], []
+    with_twice = [gd for gd, repeated, *_ in faulty if repeated]
+    duplicates: list[tuple[str, int, list[int]]] = []
+    if with_twice:
+        agg = "string_agg(line::text, ',' ORDER BY line)" if conn.dialect.name == "postgresql" \
+            else "group_concat(line, ',')"
+        rows = conn.execute(text(
+            f"SELECT gd_number, item_no, {agg} FROM {STAGE} WHERE gd_number IN :gds "
+            f"GROUP BY gd_number, item_no HAVING count(*) > 1 ORDER BY min(line) LIMIT :limit"
+        ).bindparams(bindparam("gds", expanding=True)), {"gds": with_twice, "limit": limit})
+        duplicates = [(g, n, sorted(int(x) for x in str(lines).split(",")))
+                      for g, n, lines in rows]
+    disagreeing = [(gd, flags) for gd, _repeated, *flags in faulty if any(flags)]
+    headers: list[tuple[str, str, list[int]]] = []
+    if disagreeing:
+        spans = dict((gd, (first, last)) for gd, first, last in conn.execute(text(
+            f"SELECT gd_number, min(line), max(line) FROM {STAGE} WHERE gd_number IN :gds "
+            f"GROUP BY gd_number").bindparams(bindparam("gds", expanding=True)),
+            {"gds": [gd for gd, _ in disagreeing]}))
+        for gd, flags in disagreeing:
+            first, last = spans[gd]
+            headers.extend((gd, field, [first, last]) for field, bad in zip(HEADER, flags) if bad)
+    return duplicates, headers[:limit]
 
 
 def delete_staged_lines(conn: Connection, lines: list[int]) -> None:

@@ -168,12 +168,13 @@ def _check_keys_across_rows(conn: Any, collector: _Collector, rejects: RejectsWr
     """A key twice in one file, or one GD whose rows disagree on its header, is an error."""
     while True:
         found: list[tuple[int, Problem]] = []
-        for gd, item_no, lines in merge.duplicate_keys(conn):
+        duplicates, headers = merge.keys_at_fault(conn)
+        for gd, item_no, lines in duplicates:
             for line in lines[1:]:
                 found.append((line, Problem(line, "gd_number,item_no", f"{gd},{item_no}",
                                             f"key appears more than once in this file "
                                             f"(first on line {lines[0]})")))
-        for gd, column, (first, later) in merge.inconsistent_headers(conn):
+        for gd, column, (first, later) in headers:
             found.append((later, Problem(later, column, gd,
                                          f"differs from line {first} for the same GD; "
                                          "a declaration has one header")))
