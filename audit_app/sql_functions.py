@@ -3,11 +3,23 @@ by them in the database instead of in Python. The dashboards' own (months and da
 time) are in `dashboards/sql.py`, which re-exports these."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+
+def per_dialect(function: type[FunctionElement[Any]], *, postgresql: Callable[..., str],
+                sqlite: Callable[..., str]) -> None:
+    """Compile `function(a, b, ...)` as `postgresql(a, b, ...)` or `sqlite(a, b, ...)`, each
+    given its arguments already rendered as SQL."""
+    for dialect, render in (("postgresql", postgresql), ("sqlite", sqlite)):
+        def compile_sql(element: Any, compiler: Any, _render: Callable[..., str] = render,
+                        **kw: Any) -> str:
+            return _render(*(compiler.process(arg, **kw) for arg in element.clauses))
+        compiles(function, dialect)(compile_sql)
 
 
 class month_of_date(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
@@ -18,13 +30,5 @@ class month_of_date(FunctionElement[str]):  # noqa: N801 - reads like a SQL func
     name = "month_of_date"
 
 
-@compiles(month_of_date, "postgresql")
-def _pg_month_of_date(element: month_of_date, compiler: Any, **kw: Any) -> str:
-    (arg,) = list(element.clauses)
-    return f"to_char({compiler.process(arg, **kw)}, 'YYYY-MM')"
-
-
-@compiles(month_of_date, "sqlite")
-def _sqlite_month_of_date(element: month_of_date, compiler: Any, **kw: Any) -> str:
-    (arg,) = list(element.clauses)
-    return f"strftime('%Y-%m', {compiler.process(arg, **kw)})"
+per_dialect(month_of_date, postgresql=lambda day: f"to_char({day}, 'YYYY-MM')",
+            sqlite=lambda day: f"strftime('%Y-%m', {day})")
