@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -44,14 +44,9 @@ def _decide_adr(session: Session, case: AuditCase, form: Mapping[str, Any],
                 clock: Clock) -> dict[str, Any]:
     dispute = disputes.pending_matter(session, case, "adr")
     actor_id = disputes.recording_officer(session, case, "decide_adr")
-    errors: dict[str, str] = {}
-    outcome = str(form.get("outcome") or "")
-    if outcome not in ADR_OUTCOMES:
-        errors["outcome"] = "accepted or rejected"
-    decided_on = _decision_date(form, dispute, clock, errors)
-    reasons = str(form.get("reasons") or "").strip()
-    if not reasons:
-        errors["reasons"] = "required: the committee's reasons"
+    errors, outcome, decided_on, reasons = _read_decision(
+        form, dispute, clock, ADR_OUTCOMES, outcome_hint="accepted or rejected",
+        reasons_hint="required: the committee's reasons")
     before = money.demand(session, case)
     settled = None
     if outcome == "accepted":
@@ -79,14 +74,10 @@ def _decide_appeal(forum: str):  # type: ignore[no-untyped-def]
                 clock: Clock) -> dict[str, Any]:
         dispute = disputes.pending_matter(session, case, forum)
         actor_id = disputes.recording_officer(session, case, element)
-        errors: dict[str, str] = {}
-        outcome = str(form.get("outcome") or "")
-        if outcome not in APPEAL_OUTCOMES:
-            errors["outcome"] = "upheld, reduced, set_aside or remanded"
-        decided_on = _decision_date(form, dispute, clock, errors)
-        reasons = str(form.get("reasons") or "").strip()
-        if not reasons:
-            errors["reasons"] = "required: the reasons (and, for a remand, the directions)"
+        errors, outcome, decided_on, reasons = _read_decision(
+            form, dispute, clock, APPEAL_OUTCOMES,
+            outcome_hint="upheld, reduced, set_aside or remanded",
+            reasons_hint="required: the reasons (and, for a remand, the directions)")
         order_number = task_forms.parse_text(form, "order_number", 80)
         if not order_number:
             errors["order_number"] = "required: the forum's order or judgment number"
@@ -109,6 +100,22 @@ def _decide_appeal(forum: str):  # type: ignore[no-untyped-def]
 
 for _forum in disputes.APPEAL_FORUMS:
     _decide_appeal(_forum)
+
+
+def _read_decision(form: Mapping[str, Any], dispute: Dispute, clock: Clock,
+                   outcomes: Iterable[str], *, outcome_hint: str,
+                   reasons_hint: str) -> tuple[dict[str, str], str, dt.date | None, str]:
+    """What every forum's decision form has: the outcome, its date and the reasons, with the
+    errors found so far (the form's own fields are checked after these)."""
+    errors: dict[str, str] = {}
+    outcome = str(form.get("outcome") or "")
+    if outcome not in outcomes:
+        errors["outcome"] = outcome_hint
+    decided_on = _decision_date(form, dispute, clock, errors)
+    reasons = str(form.get("reasons") or "").strip()
+    if not reasons:
+        errors["reasons"] = reasons_hint
+    return errors, outcome, decided_on, reasons
 
 
 def _decision_date(form: Mapping[str, Any], dispute: Dispute, clock: Clock,
