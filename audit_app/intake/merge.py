@@ -65,10 +65,10 @@ def keys_at_fault(conn: Connection, limit: int = 200) -> tuple[
     disagreeing = [(gd, flags) for gd, _repeated, *flags in faulty if any(flags)]
     headers: list[tuple[str, str, list[int]]] = []
     if disagreeing:
-        spans = dict((gd, (first, last)) for gd, first, last in conn.execute(text(
+        spans = {gd: (first, last) for gd, first, last in conn.execute(text(
             f"SELECT gd_number, min(line), max(line) FROM {STAGE} WHERE gd_number IN :gds "
             f"GROUP BY gd_number").bindparams(bindparam("gds", expanding=True)),
-            {"gds": [gd for gd, _ in disagreeing]}))
+            {"gds": [gd for gd, _ in disagreeing]})}
         for gd, flags in disagreeing:
             first, last = spans[gd]
             headers.extend((gd, field, [first, last]) for field, bad in zip(HEADER, flags) if bad)
