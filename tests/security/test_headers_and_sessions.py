@@ -10,6 +10,7 @@ from flask import Flask, render_template_string
 from audit_app import create_app
 from audit_app.models import Role
 from audit_app.security.headers import register_script_hashes
+from audit_app.security import sessions
 from audit_app.security.sessions import LOGIN_AT
 from tests.conftest import _config, login
 
@@ -60,7 +61,7 @@ def test_inline_scripts_run_only_with_a_registered_hash_or_the_nonce(app: Flask)
     response = app.test_client().get("/inline-test")
     nonce = response.get_data(as_text=True).split("'")[1]
     assert _csp(response)["script-src"] == f"'self' 'sha256-abc=' 'nonce-{nonce}'"
-    assert f"'nonce-" not in _csp(app.test_client().get("/login"))["script-src"]
+    assert "'nonce-" not in _csp(app.test_client().get("/login"))["script-src"]
 
 
 def test_a_request_id_from_the_proxy_is_kept_and_a_bad_one_replaced(client) -> None:  # type: ignore[no-untyped-def]
@@ -99,3 +100,31 @@ def test_a_session_ends_at_the_absolute_limit_however_active(app: Flask, client,
 def test_the_idle_limit_is_the_cookie_lifetime(app: Flask) -> None:
     assert app.permanent_session_lifetime.total_seconds() == \
         min(app.config["SESSION_IDLE_MINUTES"], app.config["SESSION_MINUTES"]) * 60
+
+
+def test_the_cookie_is_signed_afresh_once_a_minute_and_refused_after_the_idle_limit(
+        app: Flask, client, make_user, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from itsdangerous import TimestampSigner
+    now = [1_900_000_000.0]  # simulated time for the signatures and the refresh rule
+    monkeypatch.setattr(sessions, "_now", lambda: now[0])
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: int(now[0]))
+    assert "Set-Cookie" in login(client, make_user(Role.AUDITOR)).headers
+    idle = app.permanent_session_lifetime.total_seconds()
+    client.get("/")  # shows (and so removes from the session) the login's flashed message
+
+    now[0] += sessions.REFRESH_SECONDS - 1
+    response = client.get("/")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    now[0] += 1  # a minute after the cookie was signed: signed afresh, with a new expiry
+    response = client.get("/")
+    assert response.status_code == 200 and "Expires=" in response.headers["Set-Cookie"]
+    signed = now[0]
+
+    now[0] = signed + idle - 1  # a request within the idle limit keeps the session...
+    response = client.get("/")
+    assert response.status_code == 200 and "Set-Cookie" in response.headers
+    signed = now[0]
+    now[0] = signed + idle + 1  # ...a cookie left idle for longer than the limit is refused
+    assert client.get("/declarations/").status_code == 302
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
