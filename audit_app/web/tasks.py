@@ -18,6 +18,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -104,10 +105,29 @@ def queue():  # type: ignore[no-untyped-def]
                   if oversees else {})
     return render_template("tasks/queue.html", sections=sections, titles=SECTIONS, only=only,
                            page=page, per_page=QUEUE_ROWS, people=people,
-                           candidates=candidates, lanes=current_user.role_set,
+                           candidates=candidates, options=_reassign_options(candidates),
+                           lanes=current_user.role_set,
                            lane_values={r.value for r in current_user.role_set},
                            oversees=oversees, csrf=generate_csrf(),
                            tasks_url=url_for("tasks.queue"), cases_url=url_for("cases.index"))
+
+
+_OPTION = Markup('<option value="{}"{}>{}</option>')
+
+
+def _reassign_options(candidates: dict[str, list[Any]]) -> Callable[[str, int | None], Markup]:
+    """The `<option>`s of a row's reassign list, by lane and current assignee: each pair is
+    built once per page (a supervisor's page repeats the same few lists on up to 150 rows)."""
+    built: dict[tuple[str, int | None], Markup] = {}
+
+    def options(lane: str, selected: int | None) -> Markup:
+        key = (lane, selected)
+        if key not in built:
+            built[key] = Markup("").join(
+                _OPTION.format(u.id, Markup(" selected") if u.id == selected else "",
+                               u.full_name) for u in candidates.get(lane, ()))
+        return built[key]
+    return options
 
 
 def _overdue_first(rows: list[cases.TaskRow]) -> list[cases.TaskRow]:
