@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationFailed
-from ..models import (Adjudication, AuditCase, CaseItem, DeclarationItem, Dispute, Importer,
+from ..models import (Adjudication, AuditCase, CaseItem, DeclarationItem, Dispute,
                       IssuedDocument, LedgerEntry, OpenTask, Role, User, UserRole)
-from workflows.clock import Clock, as_utc
+from workflows.clock import Clock
 
-from .cases import TaskRow
+from .cases import TaskRow, task_page
 from .findings import CorrectFacts
 
 def sees_every_directorate(user: User) -> bool:
@@ -92,14 +92,7 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
         total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
     if total <= offset:  # nothing on this page: no page query
         return [], total
-    query = (select(OpenTask, AuditCase.case_number, Importer.name)
-             .join(AuditCase, AuditCase.id == OpenTask.case_id)
-             .join(Importer, Importer.id == AuditCase.importer_id).where(*conditions))
-    now = clock.now()
-    rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
-                           .limit(limit).offset(offset))
-    return [TaskRow(t, number, as_utc(t.due_at) <= now, importer)
-            for t, number, importer in rows], total
+    return task_page(session, conditions, limit=limit, offset=offset, clock=clock), total
 
 
 # Most pages name people: built once, so neither the select with its loader option nor its
