@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from workflows import runtime
 from workflows.clock import Clock, local_date
@@ -157,18 +157,13 @@ def page_tasks(session: Session, user: User, *, which: str = "mine", clock: Cloc
 def task_page(session: Session, conditions: list[Any], *, limit: int, offset: int,
               clock: Clock) -> list[TaskRow]:
     """The open tasks meeting `conditions` (on OpenTask's columns), due first, one page of
-    them, each with its case number and importer. The page is cut from the task rows alone
-    and only its rows are joined to their cases and importers: joining first made the
-    database visit the case and the importer of every task on the list (a directorate's
-    whole queue) to keep 50."""
-    page = (select(OpenTask).where(*conditions).order_by(OpenTask.due_at, OpenTask.id)
-            .limit(limit).offset(offset).subquery())
-    task = aliased(OpenTask, page)
-    rows = session.execute(select(task, AuditCase.case_number, Importer.name)
-                           .join(AuditCase, AuditCase.id == task.case_id)
-                           .join(Importer, Importer.id == AuditCase.importer_id)
-                           .order_by(task.due_at, task.id))
+    them, each with its case number and importer."""
+    query = (select(OpenTask, AuditCase.case_number, Importer.name)
+             .join(AuditCase, AuditCase.id == OpenTask.case_id)
+             .join(Importer, Importer.id == AuditCase.importer_id).where(*conditions))
     now = clock.now()
+    rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
+                           .limit(limit).offset(offset))
     return [TaskRow(t, number, _aware(t.due_at) <= now, importer)
             for t, number, importer in rows]
 
