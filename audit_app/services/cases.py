@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflows import runtime
-from workflows.clock import Clock, local_date
+from workflows.clock import Clock, as_utc, local_date
 from workflows.deadlines import days_for
 
 from . import case_facts, documents, ledger, task_forms
@@ -97,7 +97,7 @@ def list_tasks(session: Session, user: User, *, team: bool = False,
     else:
         query = query.where(OpenTask.assignee_id == user.id)
     now = clock.now()
-    return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in session.execute(query)]
+    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in session.execute(query)]
 
 
 def list_escalations(session: Session, user: User, *, clock: Clock) -> list[TaskRow]:
@@ -164,7 +164,7 @@ def task_page(session: Session, conditions: list[Any], *, limit: int, offset: in
     now = clock.now()
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))
-    return [TaskRow(t, number, _aware(t.due_at) <= now, importer)
+    return [TaskRow(t, number, as_utc(t.due_at) <= now, importer)
             for t, number, importer in rows]
 
 
@@ -174,7 +174,7 @@ def get_task(session: Session, task_id: str, user: User, *, clock: Clock) -> Tas
     if task is None:
         raise NotFound("No open task with this id: it was completed, cancelled or never existed.")
     case = get_case(session, task.case_id, user)
-    return TaskRow(task, case.case_number, _aware(task.due_at) <= clock.now())
+    return TaskRow(task, case.case_number, as_utc(task.due_at) <= clock.now())
 
 
 def open_tasks_of_case(session: Session, case_id: int, *, clock: Clock) -> list[TaskRow]:
@@ -183,7 +183,7 @@ def open_tasks_of_case(session: Session, case_id: int, *, clock: Clock) -> list[
              .join(AuditCase, AuditCase.id == OpenTask.case_id)
              .where(OpenTask.case_id == case_id).order_by(OpenTask.due_at, OpenTask.id))
     now = clock.now()
-    return [TaskRow(t, number, _aware(t.due_at) <= now) for t, number in session.execute(query)]
+    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in session.execute(query)]
 
 
 def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> OpenTask:
@@ -475,10 +475,6 @@ def _unassigned(task: OpenTask) -> OpenTask:
     return OpenTask(lane=task.lane, name=task.name, directorate_code=task.directorate_code,
                     assignee_id=None, case_id=task.case_id, element_id=task.element_id,
                     instance_id=task.instance_id)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
 
 
 def _raise(errors: dict[str, str], message: str) -> None:
