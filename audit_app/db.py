@@ -5,6 +5,8 @@ Services receive a `Session`; only HTTP handlers and commands commit.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import time
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,6 +17,8 @@ from sqlalchemy import (JSON, Date, DateTime, Engine, MetaData, Numeric,
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +66,51 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
+    _note_writes(engine)
     return engine
+
+
+# A request's transaction that only read is ended with COMMIT, not ROLLBACK (the same for a
+# transaction that changed nothing): psycopg forgets every statement it has prepared on the
+# connection at each ROLLBACK, so with a ROLLBACK per request no statement ever reached its
+# fifth execution on a connection, and PostgreSQL parsed and planned every statement of every
+# request afresh. Any statement but a SELECT (or a WITH query naming no INSERT, UPDATE,
+# DELETE or MERGE) marks the transaction as one that wrote; that one still ends in ROLLBACK
+# unless the request committed it.
+_WROTE = "pca_wrote"
+_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
+_MODIFYING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def reads_only(statement: str) -> bool:
+    """Whether `statement` cannot change data: a SELECT, or a WITH query that names none of
+    INSERT, UPDATE, DELETE and MERGE (so a WITH query locking rows FOR UPDATE is taken for a
+    change: the test errs on the side of ROLLBACK)."""
+    if _SELECT.match(statement):
+        return True
+    return bool(_WITH.match(statement)) and not _MODIFYING.search(statement)
+
+
+def _note_writes(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not reads_only(statement):
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "begin")
+    def _began(conn: Any) -> None:
+        conn.info.pop(_WROTE, None)
+
+
+def end_read_only(session: Session) -> None:
+    """Commit `session`'s transaction if it only read (see `_WROTE`) and has nothing waiting
+    to be flushed; otherwise leave it for `close()` to roll back."""
+    if session.get_transaction() is None or session.new or session.dirty or session.deleted:
+        return
+    if session.connection().info.get(_WROTE):
+        return
+    session.commit()
 
 
 # A pooled PostgreSQL connection that sat unused for this long is pinged before it is handed
@@ -126,7 +174,14 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def _close_session(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
+        if exc is None and get_db().dialect == "postgresql":
+            end_read_only(session)
+    except sa_exc.SQLAlchemyError as error:  # it only read: nothing is lost, close() cleans up
+        log.warning("ending a read-only transaction failed: %s", error)
+    finally:
         session.close()
