@@ -49,6 +49,17 @@ def _user_id(app: Flask, make_user) -> int:  # type: ignore[no-untyped-def]
         return get_session().scalar(select(User.id).where(User.username == name))
 
 
+def _full_name(app: Flask, user_id: int) -> str:
+    """The user's name as stored, read in a context (a request) of its own."""
+    with app.app_context():
+        return get_session().scalars(select(User.full_name).where(User.id == user_id)).one()
+
+
+def _rename(user_id: int) -> None:
+    """Change the user's name in the current session (flushed by the caller if wanted)."""
+    get_session().get(User, user_id).full_name = "Changed"  # type: ignore[union-attr]
+
+
 def _prepared_statements(app: Flask) -> list[str]:
     with app.app_context():
         return list(get_session().scalars(text("SELECT statement FROM pg_prepared_statements")))
@@ -60,8 +71,7 @@ def test_a_read_only_request_keeps_the_connections_prepared_statements(
     pg_app.extensions["pca_db"].engine.dispose()  # one fresh connection, reused by each context
     for _ in range(7):  # psycopg prepares a statement at its sixth execution on a connection
         with pg_app.app_context():
-            name = get_session().scalar(select(User.full_name).where(User.id == user_id))
-            assert name == "Reader"
+            assert get_session().scalar(select(User.full_name).where(User.id == user_id)) == "Reader"
     assert any("FROM users" in s and "full_name" in s for s in _prepared_statements(pg_app))
 
 
@@ -70,11 +80,10 @@ def test_a_change_flushed_but_not_committed_is_rolled_back(
     user_id = _user_id(pg_app, make_user)
     with pg_app.app_context():
         session = get_session()
-        session.get(User, user_id).full_name = "Changed"  # type: ignore[union-attr]
+        _rename(user_id)
         session.flush()
         session.scalar(select(func.count(User.id)))  # a read after the write changes nothing
-    with pg_app.app_context():
-        assert get_session().get(User, user_id).full_name == "Reader"  # type: ignore[union-attr]
+    assert _full_name(pg_app, user_id) == "Reader"
 
 
 def test_a_statement_that_wrote_without_the_orm_is_rolled_back(
@@ -82,17 +91,15 @@ def test_a_statement_that_wrote_without_the_orm_is_rolled_back(
     user_id = _user_id(pg_app, make_user)
     with pg_app.app_context():
         get_session().execute(update(User).where(User.id == user_id).values(full_name="Changed"))
-    with pg_app.app_context():
-        assert get_session().get(User, user_id).full_name == "Reader"  # type: ignore[union-attr]
+    assert _full_name(pg_app, user_id) == "Reader"
 
 
 def test_a_change_left_unflushed_is_not_committed(
         pg_app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
     user_id = _user_id(pg_app, make_user)
     with pg_app.app_context():
-        get_session().get(User, user_id).full_name = "Changed"  # type: ignore[union-attr]
-    with pg_app.app_context():
-        assert get_session().get(User, user_id).full_name == "Reader"  # type: ignore[union-attr]
+        _rename(user_id)
+    assert _full_name(pg_app, user_id) == "Reader"
 
 
 def test_a_request_that_failed_is_rolled_back(pg_app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -100,11 +107,10 @@ def test_a_request_that_failed_is_rolled_back(pg_app: Flask, make_user) -> None:
     with pytest.raises(RuntimeError):
         with pg_app.app_context():
             session = get_session()
-            session.get(User, user_id).full_name = "Changed"  # type: ignore[union-attr]
+            _rename(user_id)
             session.flush()
             raise RuntimeError("the handler failed")
-    with pg_app.app_context():
-        assert get_session().get(User, user_id).full_name == "Reader"  # type: ignore[union-attr]
+    assert _full_name(pg_app, user_id) == "Reader"
 
 
 def test_a_handled_http_error_after_a_write_rolls_the_write_back(
@@ -117,11 +123,10 @@ def test_a_handled_http_error_after_a_write_rolls_the_write_back(
     @pg_app.route("/_test/write-then-conflict")
     def _write_then_conflict():  # type: ignore[no-untyped-def]
         session = get_session()
-        session.get(User, user_id).full_name = "Changed"  # type: ignore[union-attr]
+        _rename(user_id)
         session.flush()
         abort(409)
 
     pg_app.extensions.setdefault("pca_public_endpoints", set()).add("_write_then_conflict")
     assert pg_app.test_client().get("/_test/write-then-conflict").status_code == 409
-    with pg_app.app_context():
-        assert get_session().get(User, user_id).full_name == "Reader"  # type: ignore[union-attr]
+    assert _full_name(pg_app, user_id) == "Reader"
