@@ -62,21 +62,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
-
-        return engine
-    engine = create_engine(url, **kwargs)
-    _ping_when_idle(engine)
+    else:
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine)
     _note_writes(engine)
     return engine
 
 
 # A request's transaction that only read is ended with COMMIT, not ROLLBACK (the same for a
-# transaction that changed nothing): psycopg forgets every statement it has prepared on the
-# connection at each ROLLBACK, so with a ROLLBACK per request no statement ever reached its
-# fifth execution on a connection, and PostgreSQL parsed and planned every statement of every
-# request afresh. Any statement but a SELECT (or a WITH query naming no INSERT, UPDATE,
-# DELETE or MERGE) marks the transaction as one that wrote; that one still ends in ROLLBACK
-# unless the request committed it.
+# transaction that changed nothing), on either database. The reason is PostgreSQL's: psycopg
+# forgets every statement it has prepared on the connection at each ROLLBACK, so with a
+# ROLLBACK per request no statement ever reached its sixth execution on a connection, and
+# PostgreSQL parsed and planned every statement of every request afresh. Any statement but a
+# SELECT (or a WITH query naming no INSERT, UPDATE, DELETE or MERGE) marks the transaction as
+# one that wrote; that one still ends in ROLLBACK unless the request committed it.
 _WROTE = "pca_wrote"
 _SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
@@ -179,7 +178,7 @@ def _close_session(exc: BaseException | None) -> None:
     if session is None:
         return
     try:
-        if exc is None and get_db().dialect == "postgresql":
+        if exc is None:
             end_read_only(session)
     except sa_exc.SQLAlchemyError as error:  # it only read: nothing is lost, close() cleans up
         log.warning("ending a read-only transaction failed: %s", error)

@@ -87,12 +87,8 @@ def directorate_tasks(session: Session, user: User, *, clock: Clock, limit: int 
     """Every open task of the user's directorate, whatever its lane, due first, and how many
     there are (`total` when the caller counted it already): what a supervisor oversees and may
     reassign (reads the OpenTask projection)."""
-    conditions = directorate_conditions(user)
-    if total is None:  # the task rows alone: no visit to the cases
-        total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
-    if total <= offset:  # nothing on this page: no page query
-        return [], total
-    return task_page(session, conditions, limit=limit, offset=offset, clock=clock), total
+    return task_page(session, directorate_conditions(user), limit=limit, offset=offset,
+                     clock=clock, total=total)
 
 
 # Most pages name people: built once, so neither the select with its loader option nor its

@@ -144,20 +144,21 @@ def page_tasks(session: Session, user: User, *, which: str = "mine", clock: Cloc
     """One page of a work queue (`which` in TASK_LISTS, as in `list_tasks` and
     `list_escalations`), overdue first (earliest due first), with the queue's total length
     (`total` when the caller counted it already, see `count_task_lists`)."""
-    conditions = task_list_conditions(user, which)
+    return task_page(session, task_list_conditions(user, which), limit=limit, offset=offset,
+                     clock=clock, total=total)
+
+
+def task_page(session: Session, conditions: list[Any], *, limit: int, offset: int,
+              clock: Clock, total: int | None = None) -> tuple[list[TaskRow], int]:
+    """The open tasks meeting `conditions` (on OpenTask's columns), due first, one page of
+    them, each with its case number and importer, and how many there are in all (`total` when
+    the caller counted it already)."""
     # Counted on the task rows alone (every open task has its case): a join would make the
     # database visit every case of a long queue just to count it.
     if total is None:
         total = session.scalar(select(func.count(OpenTask.id)).where(*conditions)) or 0
     if total <= offset:  # an empty queue (most escalation lists) needs no page query
         return [], total
-    return task_page(session, conditions, limit=limit, offset=offset, clock=clock), total
-
-
-def task_page(session: Session, conditions: list[Any], *, limit: int, offset: int,
-              clock: Clock) -> list[TaskRow]:
-    """The open tasks meeting `conditions` (on OpenTask's columns), due first, one page of
-    them, each with its case number and importer."""
     query = (select(OpenTask, AuditCase.case_number, Importer.name)
              .join(AuditCase, AuditCase.id == OpenTask.case_id)
              .join(Importer, Importer.id == AuditCase.importer_id).where(*conditions))
@@ -165,7 +166,7 @@ def task_page(session: Session, conditions: list[Any], *, limit: int, offset: in
     rows = session.execute(query.order_by(OpenTask.due_at, OpenTask.id)
                            .limit(limit).offset(offset))
     return [TaskRow(t, number, as_utc(t.due_at) <= now, importer)
-            for t, number, importer in rows]
+            for t, number, importer in rows], total
 
 
 def get_task(session: Session, task_id: str, user: User, *, clock: Clock) -> TaskRow:
