@@ -28,6 +28,7 @@ from ..db import get_session
 from ..errors import DomainError, ValidationFailed
 from ..models import AuditCase, OpenTask
 from ..services import case_queries, cases
+from . import task_rows
 from workflows.clock import Clock, SystemClock, as_utc
 from workflows.runtime import check_can_work
 
@@ -103,13 +104,13 @@ def queue():  # type: ignore[no-untyped-def]
     candidates = (case_queries.officers_by_lane(session, current_user.directorate_code,
                                                 {t.lane for t in shown})
                   if oversees else {})
+    task_row = task_rows.row_renderer(
+        people=people, options=_reassign_options(candidates), candidates=candidates,
+        lane_values={r.value for r in current_user.role_set}, csrf=generate_csrf(),
+        tasks_url=url_for("tasks.queue"), cases_url=url_for("cases.index"))
     return render_template("tasks/queue.html", sections=sections, titles=SECTIONS, only=only,
-                           page=page, per_page=QUEUE_ROWS, people=people,
-                           candidates=candidates, options=_reassign_options(candidates),
-                           lanes=current_user.role_set,
-                           lane_values={r.value for r in current_user.role_set},
-                           oversees=oversees, csrf=generate_csrf(),
-                           tasks_url=url_for("tasks.queue"), cases_url=url_for("cases.index"))
+                           page=page, per_page=QUEUE_ROWS, task_row=task_row,
+                           lanes=current_user.role_set, oversees=oversees)
 
 
 _OPTION = Markup('<option value="{}"{}>{}</option>')

@@ -98,6 +98,24 @@ def test_a_supervisor_reassigns_to_an_officer_of_the_lane(client: FlaskClient,
     assert clocked.task(case).assignee_id == clocked.auditor2.id
 
 
+def test_queue_rows_escape_what_people_typed(client: FlaskClient, clocked: World) -> None:
+    """The rows are written in Python (web/task_rows.py), not by the template: the importer's
+    and the officer's names still reach the page as text, never as markup."""
+    case = clocked.open_case()
+    clocked.do(case, "assign_auditor", {"auditor_id": clocked.auditor.id})
+    case.importer.name = '<script>alert("x")</script> & Sons'
+    clocked.auditor.full_name = "Aud <b>One</b>"
+    clocked.session.commit()
+    login(client, "sup")
+    html = client.get("/tasks/").get_data(as_text=True)
+    team = html.split('data-testid="team-tasks"')[1].split("</table>")[0]
+    assert "<script>" not in team and "<b>" not in team
+    assert ('<td data-testid="task-importer">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; '
+            '&amp; Sons</td>') in team
+    assert "<td>Aud &lt;b&gt;One&lt;/b&gt;</td>" in team  # the assignee column
+    assert "Aud &lt;b&gt;One&lt;/b&gt;</option>" in team  # the reassign list
+
+
 def test_an_auditor_may_not_reassign(client: FlaskClient, clocked: World) -> None:
     case = clocked.open_case()
     clocked.do(case, "assign_auditor", {"auditor_id": clocked.auditor.id})
