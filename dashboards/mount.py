@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import dash
+from plotly.io.json import to_json_plotly as to_json  # what Dash serializes with
 from flask import Flask, current_app, render_template, request, url_for
 from markupsafe import Markup
 
@@ -25,6 +26,25 @@ class PCADash(dash.Dash):
 
     page_title = "Dashboard"
     slug = ""
+    # (the validation layout, its JSON): see `_generate_config_html`
+    _validation_json: tuple[Any, str] | None = None
+
+    def _generate_config_html(self) -> str:
+        """The page's `_dash-config` script, with the validation layout serialized once.
+
+        Dash writes its validation layout (every component of the page, about 90) into the
+        config of every page load, serialized afresh: a third of the dashboard page's CPU.
+        The layout is built once, when the app is mounted, so its JSON is kept and spliced into
+        the rest of the config, which is serialized per request (it holds a per-load token)."""
+        config = self._config()
+        layout = config.pop("validation_layout", None)
+        body = to_json(config)
+        if layout is not None:
+            cached = self._validation_json
+            if cached is None or cached[0] is not layout:  # a new layout, or Dash wrapped it
+                cached = self._validation_json = (layout, to_json(layout))
+            body = f'{body[:-1]},"validation_layout":{cached[1]}}}'  # body: a JSON object
+        return f'<script id="_dash-config" type="application/json">{body}</script>'
 
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
         renderer = Markup(f'<script id="_dash-renderer" src="'

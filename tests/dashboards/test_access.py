@@ -1,8 +1,10 @@
 """Who may open the dashboards, and over which directorates."""
 from __future__ import annotations
 
+import json
 import re
 
+import dash
 import pytest
 from flask.testing import FlaskClient
 
@@ -93,3 +95,26 @@ def _update_request(app, slug: str, values: list) -> dict:  # type: ignore[no-un
     inputs = [{**spec, "value": v} for spec, v in zip(dash_app.callback_map[key]["inputs"], values)]
     return {"output": key, "outputs": outputs, "inputs": inputs, "changedPropIds": []}
 
+
+
+
+def test_page_config_is_dashs_own_with_the_layout_serialized_once(logged_in, app) -> None:  # type: ignore[no-untyped-def]
+    """The page's `_dash-config` holds what Dash itself would write, the validation layout
+    spliced in from its JSON kept since mounting, and a fresh per-load token each time."""
+    client = logged_in(Role.MANAGEMENT)
+    configs = []
+    for _ in range(2):
+        html = client.get("/dashboards/performance/").get_data(as_text=True)
+        found = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>',
+                          html, re.S)
+        assert found
+        configs.append(json.loads(found[1]))
+    first, second = configs
+    assert first["end_id"] != second["end_id"]
+    dash_app = app.extensions["pca_dashboards"]["performance"]
+    with app.test_request_context("/dashboards/performance/"):
+        dashs_own = dash.Dash._generate_config_html(dash_app)  # Dash's method, not ours
+    expected = json.loads(re.search(r">(.*)</script>", dashs_own, re.S)[1])
+    assert len(first["validation_layout"]["props"]["children"]) > 3
+    assert ({k: v for k, v in first.items() if k != "end_id"}
+            == {k: v for k, v in expected.items() if k != "end_id"})
