@@ -4,6 +4,7 @@ as `bench/load_mix.py` builds it. Prints JSON.
 
     .venv/bin/python bench/request_cpu.py [--cases 2000] [--requests 40] [--database URL]
                                           [--keep NAME | --reuse NAME] [--profile KIND]
+                                          [--kinds KIND,...] [--who auditor|supervisor]
 
 The figure per kind is the median `time.process_time()` of one request (the app's CPU: Flask,
 the session, SQLAlchemy and the driver; not the database server's), which a shared machine's
@@ -71,6 +72,10 @@ def main() -> None:
     parser.add_argument("--keep", metavar="NAME")
     parser.add_argument("--reuse", metavar="NAME")
     parser.add_argument("--profile", metavar="KIND")
+    parser.add_argument("--kinds", metavar="KIND,...", help="measure only these kinds")
+    parser.add_argument("--who", choices=("auditor", "supervisor"),
+                        help="the person of the work-queue and case requests (default: either, "
+                             "at random, as in the load mix)")
     parser.add_argument("--statements", metavar="KIND",
                         help="print the SQL of one request of KIND (first line of each)")
     args = parser.parse_args()
@@ -89,7 +94,8 @@ def main() -> None:
             world._admin_url = None
     try:
         if not args.keep:
-            result = measure(world, data, args.requests, args.profile, args.statements)
+            result = measure(world, data, args.requests, args.profile, args.statements,
+                             args.kinds.split(",") if args.kinds else None, args.who)
             json.dump({"database": world.kind, **result, "load_average": load_average()},
                       sys.stdout, indent=2)
             print()
@@ -98,7 +104,8 @@ def main() -> None:
 
 
 def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
-            show: str | None = None) -> dict[str, Any]:
+            show: str | None = None, only: list[str] | None = None,
+            who_fixed: str | None = None) -> dict[str, Any]:
     # As gunicorn serves it (audit_app.wsgi): CSRF on, plain http, the real clock.
     app = create_app({**world.config(), "WTF_CSRF_ENABLED": True, "SECURE_COOKIES": False})
     engine = app.extensions["pca_db"].engine
@@ -123,7 +130,8 @@ def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
     auditor_ids = [world.users[f"auditor-{letter}{i}"] for i in range(1, 6)]
 
     def request(kind: str) -> Any:
-        who = rnd.choice((auditor, supervisor))
+        who = ({"auditor": auditor, "supervisor": supervisor}[who_fixed] if who_fixed
+               else rnd.choice((auditor, supervisor)))
         if kind == "work_queue_page":
             return who.get("/tasks/")
         if kind == "work_queue_api":
@@ -151,7 +159,7 @@ def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
         shown[0] = True
         request(show)
         shown[0] = False
-    kinds = [profile] if profile else [k for k, _ in MIX]
+    kinds = [profile] if profile else (only or [k for k, _ in MIX])
     out: dict[str, Any] = {"requests_each": n, "by_kind": {}}
     for kind in kinds:
         for _ in range(3):  # warm-up: templates compiled, caches filled
@@ -174,7 +182,7 @@ def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
                                 "statements": max(set(counts), key=counts.count)}
         if profiler:
             buf = io.StringIO()
-            pstats.Stats(profiler, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+            pstats.Stats(profiler, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "60")))
             print(buf.getvalue(), file=sys.stderr)
     weights = dict(MIX)
     total = sum(weights[k] for k in out["by_kind"])
