@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth import permission_required
@@ -16,7 +16,7 @@ from ..db import get_session
 from ..services import case_queries, cases
 from ..models import Role, User
 from ..services.duty import LEVIES
-from . import rupees
+from . import case_rows, rupees
 from .tasks import clock
 from workflows.clock import PKT, as_utc, local_date
 from workflows.runtime import Diagram
@@ -115,8 +115,9 @@ def index():  # type: ignore[no-untyped-def]
                                     offset=(page - 1) * CASES_PER_PAGE)
     counts = case_queries.case_counts(session, [c.id for c in found])
     people = case_queries.users_by_id(session, [c.auditor_id for c in found])
+    case_row = case_rows.row_renderer(people=people, cases_url=url_for("cases.index"))
     return render_template("cases/index.html", rows=[(c, *counts[c.id]) for c in found],
-                           people=people, status=status, total=total, page=page,
+                           case_row=case_row, status=status, total=total, page=page,
                            pages=max((total + CASES_PER_PAGE - 1) // CASES_PER_PAGE, 1),
                            every_directorate=case_queries.sees_every_directorate(current_user))
 
