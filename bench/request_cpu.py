@@ -4,7 +4,7 @@ as `bench/load_mix.py` builds it. Prints JSON.
 
     .venv/bin/python bench/request_cpu.py [--cases 2000] [--requests 40] [--database URL]
                                           [--keep NAME | --reuse NAME] [--profile KIND]
-                                          [--kinds KIND,...] [--who auditor|supervisor]
+                                          [--kinds KIND,...] [--who auditor|supervisor] [--calls]
 
 The figure per kind is the median `time.process_time()` of one request (the app's CPU: Flask,
 the session, SQLAlchemy and the driver; not the database server's), which a shared machine's
@@ -73,6 +73,9 @@ def main() -> None:
     parser.add_argument("--reuse", metavar="NAME")
     parser.add_argument("--profile", metavar="KIND")
     parser.add_argument("--kinds", metavar="KIND,...", help="measure only these kinds")
+    parser.add_argument("--calls", action="store_true",
+                        help="also count Python function calls per request (under cProfile): "
+                             "a figure the shared machine's speed does not move")
     parser.add_argument("--who", choices=("auditor", "supervisor"),
                         help="the person of the work-queue and case requests (default: either, "
                              "at random, as in the load mix)")
@@ -95,7 +98,8 @@ def main() -> None:
     try:
         if not args.keep:
             result = measure(world, data, args.requests, args.profile, args.statements,
-                             args.kinds.split(",") if args.kinds else None, args.who)
+                             args.kinds.split(",") if args.kinds else None, args.who,
+                             args.calls)
             json.dump({"database": world.kind, **result, "load_average": load_average()},
                       sys.stdout, indent=2)
             print()
@@ -105,7 +109,7 @@ def main() -> None:
 
 def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
             show: str | None = None, only: list[str] | None = None,
-            who_fixed: str | None = None) -> dict[str, Any]:
+            who_fixed: str | None = None, calls: bool = False) -> dict[str, Any]:
     # As gunicorn serves it (audit_app.wsgi): CSRF on, plain http, the real clock.
     app = create_app({**world.config(), "WTF_CSRF_ENABLED": True, "SECURE_COOKIES": False})
     engine = app.extensions["pca_db"].engine
@@ -180,6 +184,14 @@ def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
         out["by_kind"][kind] = {"cpu_ms_median": round(1000 * statistics.median(cpu), 2),
                                 "cpu_ms_mean": round(1000 * statistics.fmean(cpu), 2),
                                 "statements": max(set(counts), key=counts.count)}
+        if calls:
+            counter = cProfile.Profile()
+            for _ in range(n):
+                counter.enable()
+                request(kind)
+                counter.disable()
+            out["by_kind"][kind]["python_calls"] = round(
+                pstats.Stats(counter).total_calls / n)  # type: ignore[attr-defined]
         if profiler:
             buf = io.StringIO()
             pstats.Stats(profiler, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "60")))
@@ -188,6 +200,9 @@ def measure(world: World, data: dict[str, Any], n: int, profile: str | None,
     total = sum(weights[k] for k in out["by_kind"])
     out["mix_cpu_ms_per_request"] = round(sum(
         weights[k] * v["cpu_ms_median"] for k, v in out["by_kind"].items()) / total, 2)
+    if calls:
+        out["mix_python_calls_per_request"] = round(sum(
+            weights[k] * v["python_calls"] for k, v in out["by_kind"].items()) / total)
     app.extensions["pca_db"].engine.dispose()
     return out
 
