@@ -11,10 +11,11 @@ from typing import Any, Sequence
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import NotFound, ValidationFailed
 from ..intake.formats import DECLARATIONS
-from ..models import Declaration, DeclarationItem, Importer
+from ..models import Declaration, DeclarationItem, DeclarationItemVersion, Importer
 
 SORTS = {
     "date": Declaration.gd_date,
@@ -175,13 +176,25 @@ def search_declarations(session: Session, filters: DeclarationFilters, sort: str
 
 def get_declaration(session: Session, gd_number: str) -> Declaration:
     # The items joined to their declaration (one query fewer than a selectin on every page
-    # and API read of a GD), their versions in one more.
+    # and API read of a GD), the superseded versions of amended items in one more. An item
+    # still at version 1 has none (the loader stores the superseded row and raises the
+    # version in the same step, intake/merge.py), so a GD never amended needs no such query.
     declaration = session.scalars(
         select(Declaration).where(Declaration.gd_number == gd_number)
-        .options(joinedload(Declaration.items).selectinload(DeclarationItem.versions))
+        .options(joinedload(Declaration.items).noload(DeclarationItem.versions))
     ).unique().first()
     if declaration is None:
         raise NotFound(f"No declaration {gd_number!r}.")
+    amended = {item.id: item for item in declaration.items if item.version > 1}
+    found: dict[int, list[DeclarationItemVersion]] = {i: [] for i in amended}
+    if amended:
+        for version in session.scalars(
+                select(DeclarationItemVersion)
+                .where(DeclarationItemVersion.item_id.in_(sorted(amended)))
+                .order_by(DeclarationItemVersion.item_id, DeclarationItemVersion.version)):
+            found[version.item_id].append(version)
+    for item in declaration.items:
+        set_committed_value(item, "versions", found.get(item.id, []))
     return declaration
 
 
