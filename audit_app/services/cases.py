@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from workflows import runtime
 from workflows.clock import Clock, as_utc, local_date
@@ -74,6 +74,10 @@ def suggest_auditor(session: Session, directorate: str | None) -> User | None:
     if directorate:
         query = query.where(User.directorate_code == directorate)
     return session.scalar(query)
+
+
+# A person whose roles are checked next: joined, instead of the mapping's `selectin` query.
+_WITH_ROLES = (joinedload(User.roles),)
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ def reassign_task(session: Session, task_id: str, to_user_id: int, by: User, *,
         raise PermissionDenied("Only a PCA supervisor reassigns tasks.")
     if task.directorate_code and by.directorate_code != task.directorate_code:
         raise PermissionDenied(f"'{task.name}' belongs to directorate {task.directorate_code}.")
-    target = session.get(User, to_user_id)
+    target = session.get(User, to_user_id, options=_WITH_ROLES)  # its roles in the same query
     if target is None or not target.is_active:
         raise ValidationFailed("Task not reassigned.", {"assignee_id": "no such active officer"})
     runtime.check_can_work(target, _unassigned(task))
@@ -322,7 +326,7 @@ def _assign_auditor(session: Session, case: AuditCase, form: Mapping[str, Any],
         auditor_id = suggested.id
     else:
         auditor_id = _int(raw, "auditor_id")
-    auditor = session.get(User, auditor_id)
+    auditor = session.get(User, auditor_id, options=_WITH_ROLES)  # its roles in the same query
     if auditor is None or not auditor.is_active or not auditor.has_role(Role.AUDITOR):
         raise ValidationFailed("Auditor not assigned.", {"auditor_id": "not an active PCA auditor"})
     if case.directorate_code and auditor.directorate_code != case.directorate_code:
