@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationFailed
 from ..models import (Adjudication, AuditCase, CaseItem, DeclarationItem, Dispute,
-                      IssuedDocument, LedgerEntry, OpenTask, Role, User, UserRole)
+                      EvidenceDocument, IssuedDocument, LedgerEntry, OpenTask, Role, User, UserRole)
 from workflows.clock import Clock
 
 from .cases import TaskRow, task_page
@@ -57,7 +57,7 @@ def preload_items(session: Session, case: AuditCase) -> None:
 # What the case page's later sections read, and the table whose rows each needs: a case
 # without any (most cases, until adjudication) shows them empty without querying each one.
 CASE_SECTIONS = {"adjudication": Adjudication, "disputes": Dispute, "ledger": LedgerEntry,
-                 "documents": IssuedDocument}
+                 "documents": IssuedDocument, "evidence": EvidenceDocument}
 
 
 def case_sections(session: Session, case_id: int) -> frozenset[str]:

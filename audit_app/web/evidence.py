@@ -114,10 +114,11 @@ def attachment(doc: EvidenceDocument) -> Response:
     return response
 
 
-def evidence_panel(case: AuditCase) -> dict[str, Any]:
-    """What the case page's evidence section shows."""
+def evidence_panel(case: AuditCase, none_uploaded: bool = False) -> dict[str, Any]:
+    """What the case page's evidence section shows (`none_uploaded`: the caller knows the case
+    has no upload, so the list is not queried)."""
     session = get_session()
-    docs = evidence.for_case(session, case)
+    docs = [] if none_uploaded else evidence.for_case(session, case)
     people = case_queries.users_by_id(session, [d.uploaded_by_id for d in docs]
                                       + [d.withdrawn_by_id for d in docs])
     roles = current_user.role_set
