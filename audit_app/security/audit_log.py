@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -227,11 +227,18 @@ def entry_hash(payload: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256((canonical + prev_hash).encode()).hexdigest()
 
 
+# The chain's statements run on every change: built once (SQLAlchemy memoises a statement's
+# cache key on the object, so neither the statement nor its key is made again per commit).
+_HEAD = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_INSERT_ENTRIES = insert(LOG)
+_MOVE_HEAD = (update(HEAD).where(HEAD.c.id == 1)
+              .values(last_seq=bindparam("seq"), last_hash=bindparam("hash")))
+
+
 def lock_head(conn: Connection) -> tuple[int, str]:
     """The chain's head, locked until the transaction ends."""
-    query = select(HEAD.c.last_seq, HEAD.c.last_hash).where(HEAD.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = _HEAD_LOCKED if conn.dialect.name == "postgresql" else _HEAD
     head = conn.execute(query).first()
     if head is None:  # the migration seeds it; a database emptied row by row (tests) lacks it
         if conn.dialect.name == "postgresql":
@@ -256,8 +263,8 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> int:
         digest = entry_hash(entry_payload(_Row(row)), prev)
         linked.append({**row, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    conn.execute(insert(LOG), linked)
-    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(last_seq=seq, last_hash=prev))
+    conn.execute(_INSERT_ENTRIES, linked)
+    conn.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
     return len(linked)
 
 
