@@ -119,3 +119,20 @@ def drive_to(world: World, case: AuditCase, element: str) -> None:
             return
         world.do(case, name, form)
     raise AssertionError(element)
+
+
+# Names holding markup, for the pages that must show what people typed as text.
+HOSTILE_IMPORTER = '<script>alert("x")</script> & Sons'
+HOSTILE_IMPORTER_SHOWN = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sons"
+HOSTILE_OFFICER = "Aud <b>One</b>"
+HOSTILE_OFFICER_SHOWN = "Aud &lt;b&gt;One&lt;/b&gt;"
+
+
+def case_with_hostile_names(world: World, items: int = 2) -> AuditCase:
+    """A case assigned to `world.auditor`, its importer and that auditor named with markup."""
+    case = world.open_case(items)
+    world.do(case, "assign_auditor", {"auditor_id": world.auditor.id})
+    case.importer.name = HOSTILE_IMPORTER
+    world.auditor.full_name = HOSTILE_OFFICER
+    world.session.commit()
+    return case

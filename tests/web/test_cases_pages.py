@@ -13,6 +13,7 @@ from audit_app.models import CaseEvent, Role
 from audit_app.services import cases
 from audit_app.services.findings import CorrectFacts, record_finding
 from tests.casedata import World, drive_to, tariff, world  # noqa: F401
+from tests.casedata import HOSTILE_IMPORTER_SHOWN, HOSTILE_OFFICER_SHOWN, case_with_hostile_names
 from audit_app.web.cases import TIMELINE_LATEST
 from tests.conftest import login
 from tests.web.test_declarations_pages import nav_of, text_of
@@ -166,17 +167,12 @@ def test_the_case_list_shows_my_directorates_cases_only(client: FlaskClient,
 def test_the_case_list_row_links_counts_and_escapes(client: FlaskClient, clocked: World) -> None:
     """The rows are written in Python (web/case_rows.py), not by the template: the link, the
     counts, the auditor and the amounts are there, and what people typed stays text."""
-    case = clocked.open_case(3)
-    clocked.do(case, "assign_auditor", {"auditor_id": clocked.auditor.id})
-    case.importer.name = '<img src=x onerror="alert(1)"> & Co'
-    clocked.auditor.full_name = "Aud <b>One</b>"
-    clocked.session.commit()
+    case = case_with_hostile_names(clocked, items=3)
     login(client, "aud")
     html = client.get("/cases/").get_data(as_text=True)
     row = html.split(f'<a href="/cases/{case.id}">{case.case_number}</a>')[1].split("</tr>")[0]
-    assert "<img" not in row and "<b>" not in row
-    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; Co" in row
-    assert "<td>Aud &lt;b&gt;One&lt;/b&gt;</td>" in row
+    assert "<script>" not in row and "<b>" not in row
+    assert HOSTILE_IMPORTER_SHOWN in row and f"<td>{HOSTILE_OFFICER_SHOWN}</td>" in row
     assert f"NTN {case.importer.ntn}" in row and '<span class="badge case-open">Open</span>' in row
     assert '<td class="num">3</td>' in row  # items
     assert '<td class="num">1</td>' in row  # open tasks: the plan

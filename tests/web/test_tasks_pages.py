@@ -15,6 +15,7 @@ from audit_app.models import AuditCase, AuditProposal, OpenTask, Role
 from audit_app.services import cases
 from tests.casedata import (NOTICE, PLAN, World, approved_proposal, drive_to, tariff,  # noqa: F401
                             world)
+from tests.casedata import HOSTILE_IMPORTER_SHOWN, HOSTILE_OFFICER_SHOWN, case_with_hostile_names
 from tests.conftest import login
 from tests.web.test_declarations_pages import nav_of, text_of
 
@@ -101,19 +102,14 @@ def test_a_supervisor_reassigns_to_an_officer_of_the_lane(client: FlaskClient,
 def test_queue_rows_escape_what_people_typed(client: FlaskClient, clocked: World) -> None:
     """The rows are written in Python (web/task_rows.py), not by the template: the importer's
     and the officer's names still reach the page as text, never as markup."""
-    case = clocked.open_case()
-    clocked.do(case, "assign_auditor", {"auditor_id": clocked.auditor.id})
-    case.importer.name = '<script>alert("x")</script> & Sons'
-    clocked.auditor.full_name = "Aud <b>One</b>"
-    clocked.session.commit()
+    case_with_hostile_names(clocked)
     login(client, "sup")
     html = client.get("/tasks/").get_data(as_text=True)
     team = html.split('data-testid="team-tasks"')[1].split("</table>")[0]
     assert "<script>" not in team and "<b>" not in team
-    assert ('<td data-testid="task-importer">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; '
-            '&amp; Sons</td>') in team
-    assert "<td>Aud &lt;b&gt;One&lt;/b&gt;</td>" in team  # the assignee column
-    assert "Aud &lt;b&gt;One&lt;/b&gt;</option>" in team  # the reassign list
+    assert f'<td data-testid="task-importer">{HOSTILE_IMPORTER_SHOWN}</td>' in team
+    assert f"<td>{HOSTILE_OFFICER_SHOWN}</td>" in team  # the assignee column
+    assert f"{HOSTILE_OFFICER_SHOWN}</option>" in team  # the reassign list
 
 
 def test_an_auditor_may_not_reassign(client: FlaskClient, clocked: World) -> None:
