@@ -181,7 +181,7 @@ def get_declaration(session: Session, gd_number: str) -> Declaration:
     # version in the same step, intake/merge.py), so a GD never amended needs no such query.
     declaration = session.scalars(
         select(Declaration).where(Declaration.gd_number == gd_number)
-        .options(joinedload(Declaration.items).noload(DeclarationItem.versions))
+        .options(joinedload(Declaration.items).lazyload(DeclarationItem.versions))
     ).unique().first()
     if declaration is None:
         raise NotFound(f"No declaration {gd_number!r}.")
