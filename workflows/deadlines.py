@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from audit_app.errors import DomainError
@@ -61,13 +61,18 @@ class MissingDeadlineRule(DomainError):
     status = 500
 
 
+# Every task opened reads it: built once (SQLAlchemy memoises the statement's cache key).
+_RULE_IN_FORCE = (select(DeadlineRule.days)
+                  .where(DeadlineRule.key == bindparam("key"),
+                         DeadlineRule.valid_from <= bindparam("on"),
+                         or_(DeadlineRule.valid_to.is_(None),
+                             DeadlineRule.valid_to >= bindparam("on")))
+                  .order_by(DeadlineRule.valid_from.desc()).limit(1))
+
+
 def days_for(session: Session, key: str, on: dt.date) -> int:
     """Days allowed for `key` under the rule in force on `on` (latest valid_from wins)."""
-    days = session.scalar(
-        select(DeadlineRule.days)
-        .where(DeadlineRule.key == key, DeadlineRule.valid_from <= on,
-               or_(DeadlineRule.valid_to.is_(None), DeadlineRule.valid_to >= on))
-        .order_by(DeadlineRule.valid_from.desc()).limit(1))
+    days = session.scalar(_RULE_IN_FORCE, {"key": key, "on": on})
     if days is None:
         raise MissingDeadlineRule(f"No deadline rule {key!r} is in force on {on:%d %b %Y}; "
                                   "an administrator must configure one.")

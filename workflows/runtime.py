@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, exists, select, text
+from sqlalchemy import bindparam, delete, exists, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -187,6 +187,13 @@ def diagram(session: Session, case_id: int) -> Diagram:
     return (running or pictures)[-1]
 
 
+# `open_task`'s statements, built once (claims, reassignments and completions run them).
+_OPEN_TASK = select(OpenTask).where(OpenTask.task_id == bindparam("task_id"))
+_OPEN_TASK_FRESH = _OPEN_TASK.execution_options(populate_existing=True)
+_OPEN_TASK_LOCKED = _OPEN_TASK_FRESH.with_for_update()
+_TAKE_SQLITE_WRITE_LOCK = text("UPDATE open_tasks SET version = version WHERE task_id = :t")
+
+
 def open_task(session: Session, task_id: str, *, lock: bool = False) -> OpenTask:
     """The open task `task_id`, or `Conflict` when it is gone.
 
@@ -196,15 +203,14 @@ def open_task(session: Session, task_id: str, *, lock: bool = False) -> OpenTask
     has one writer at a time but pysqlite reads outside a transaction until the first write:
     a no-op UPDATE takes the write lock before the read, so nobody commits in between. The
     version column still catches a writer that decided on an older read of the row."""
-    query = select(OpenTask).where(OpenTask.task_id == task_id)
+    query = _OPEN_TASK
     if lock:
         if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("UPDATE open_tasks SET version = version WHERE task_id = :t"),
-                            {"t": task_id})
+            session.execute(_TAKE_SQLITE_WRITE_LOCK, {"t": task_id})
+            query = _OPEN_TASK_FRESH
         else:
-            query = query.with_for_update()
-        query = query.execution_options(populate_existing=True)
-    task = session.scalar(query)
+            query = _OPEN_TASK_LOCKED
+    task = session.scalar(query, {"task_id": task_id})
     if task is None:
         raise Conflict("This task is no longer open: it was completed or cancelled meanwhile.")
     return task

@@ -31,13 +31,19 @@ def case_counts(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[in
     ids = list(case_ids)
     if not ids:
         return {}
-    items = (select(func.count()).select_from(CaseItem)
-             .where(CaseItem.case_id == AuditCase.id).scalar_subquery())
-    tasks = (select(func.count()).select_from(OpenTask)
-             .where(OpenTask.case_id == AuditCase.id).scalar_subquery())
     found = {i: (n_items, n_tasks) for i, n_items, n_tasks in session.execute(
-        select(AuditCase.id, items, tasks).where(AuditCase.id.in_(ids)))}
+        _CASE_COUNTS, {"ids": ids})}
     return {i: found.get(i, (0, 0)) for i in ids}
+
+
+# Built once (every case list runs it).
+_CASE_COUNTS = select(
+    AuditCase.id,
+    select(func.count()).select_from(CaseItem)
+    .where(CaseItem.case_id == AuditCase.id).scalar_subquery(),
+    select(func.count()).select_from(OpenTask)
+    .where(OpenTask.case_id == AuditCase.id).scalar_subquery(),
+).where(AuditCase.id.in_(bindparam("ids", expanding=True)))
 
 
 def preload_items(session: Session, case: AuditCase) -> None:
@@ -45,13 +51,18 @@ def preload_items(session: Session, case: AuditCase) -> None:
     listing them does not query once per item. A finding is one row per item (unique), so
     joining it adds no rows; the declarations' importer and agent, which the item rows do not
     show, are left to load if read."""
-    items = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id)
-                            .order_by(CaseItem.id)
-                            .options(joinedload(CaseItem.finding),
-                                     joinedload(CaseItem.item)
-                                     .joinedload(DeclarationItem.declaration)
-                                     .lazyload("*"))).all()
+    items = session.scalars(_ITEMS_WITH_FINDINGS, {"case_id": case.id}).all()
     set_committed_value(case, "items", list(items))
+
+
+# The case page's statements, built once: neither they nor their cache keys are made again
+# per page (SQLAlchemy memoises a statement's key on the object).
+_ITEMS_WITH_FINDINGS = (select(CaseItem).where(CaseItem.case_id == bindparam("case_id"))
+                        .order_by(CaseItem.id)
+                        .options(joinedload(CaseItem.finding),
+                                 joinedload(CaseItem.item)
+                                 .joinedload(DeclarationItem.declaration)
+                                 .lazyload("*")))
 
 
 # What the case page's later sections read, and the table whose rows each needs: a case
@@ -60,11 +71,14 @@ CASE_SECTIONS = {"adjudication": Adjudication, "disputes": Dispute, "ledger": Le
                  "documents": IssuedDocument, "evidence": EvidenceDocument}
 
 
+_SECTIONS_WITH_ROWS = select(*(exists().where(model.case_id == bindparam("case_id"))
+                               for model in CASE_SECTIONS.values()))
+
+
 def case_sections(session: Session, case_id: int) -> frozenset[str]:
     """The CASE_SECTIONS with rows for this case, in one query (an EXISTS per table, each on
     its case_id index)."""
-    found = session.execute(select(*(exists().where(model.case_id == case_id)
-                                      for model in CASE_SECTIONS.values()))).one()
+    found = session.execute(_SECTIONS_WITH_ROWS, {"case_id": case_id}).one()
     return frozenset(name for name, there in zip(CASE_SECTIONS, found) if there)
 
 
@@ -130,9 +144,12 @@ def auditors_of(session: Session, directorate: str | None) -> list[User]:
     return officers_by_lane(session, directorate, [Role.AUDITOR.value]).get(Role.AUDITOR.value, [])
 
 
+_OPEN_TASKS_OF = (select(OpenTask).where(OpenTask.case_id == bindparam("case_id"))
+                  .order_by(OpenTask.due_at, OpenTask.id))
+
+
 def open_tasks_of(session: Session, case_id: int) -> list[OpenTask]:
-    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id)
-                                .order_by(OpenTask.due_at, OpenTask.id)))
+    return list(session.scalars(_OPEN_TASKS_OF, {"case_id": case_id}))
 
 
 def open_load(session: Session, user_ids: Iterable[int]) -> dict[int, int]:

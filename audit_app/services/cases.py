@@ -182,13 +182,17 @@ def get_task(session: Session, task_id: str, user: User, *, clock: Clock) -> Tas
     return TaskRow(task, case.case_number, as_utc(task.due_at) <= clock.now())
 
 
+_OPEN_TASKS_OF_CASE = (select(OpenTask, AuditCase.case_number)
+                       .join(AuditCase, AuditCase.id == OpenTask.case_id)
+                       .where(OpenTask.case_id == bindparam("case_id"))
+                       .order_by(OpenTask.due_at, OpenTask.id))  # built once: every completion
+
+
 def open_tasks_of_case(session: Session, case_id: int, *, clock: Clock) -> list[TaskRow]:
     """The case's open tasks, earliest due first."""
-    query = (select(OpenTask, AuditCase.case_number)
-             .join(AuditCase, AuditCase.id == OpenTask.case_id)
-             .where(OpenTask.case_id == case_id).order_by(OpenTask.due_at, OpenTask.id))
     now = clock.now()
-    return [TaskRow(t, number, as_utc(t.due_at) <= now) for t, number in session.execute(query)]
+    return [TaskRow(t, number, as_utc(t.due_at) <= now)
+            for t, number in session.execute(_OPEN_TASKS_OF_CASE, {"case_id": case_id})]
 
 
 def claim_task(session: Session, task_id: str, user: User, *, clock: Clock) -> OpenTask:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -174,15 +174,17 @@ def search_declarations(session: Session, filters: DeclarationFilters, sort: str
                 filters=filters)
 
 
+# Built once (every declaration page and API read runs it).
+_WITH_ITEMS = (select(Declaration).where(Declaration.gd_number == bindparam("gd_number"))
+               .options(joinedload(Declaration.items).lazyload(DeclarationItem.versions)))
+
+
 def get_declaration(session: Session, gd_number: str) -> Declaration:
     # The items joined to their declaration (one query fewer than a selectin on every page
     # and API read of a GD), the superseded versions of amended items in one more. An item
     # still at version 1 has none (the loader stores the superseded row and raises the
     # version in the same step, intake/merge.py), so a GD never amended needs no such query.
-    declaration = session.scalars(
-        select(Declaration).where(Declaration.gd_number == gd_number)
-        .options(joinedload(Declaration.items).lazyload(DeclarationItem.versions))
-    ).unique().first()
+    declaration = session.scalars(_WITH_ITEMS, {"gd_number": gd_number}).unique().first()
     if declaration is None:
         raise NotFound(f"No declaration {gd_number!r}.")
     amended = {item.id: item for item in declaration.items if item.version > 1}
