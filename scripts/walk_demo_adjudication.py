@@ -156,7 +156,10 @@ def walk_from_adjudication(page: Any, base: str, number: str, case_id: str, tmp:
         step(f"adj_ac: {name} ({days})")
         name = "Schedule a hearing"
         open_task(page, number, name)
-        today = page.evaluate("() => new Date().toISOString().slice(0, 10)")
+        # Today in Pakistan, as the server counts days (from 19:00 UTC it is already tomorrow
+        # there, and a hearing on the UTC date would be refused as in the past).
+        today = page.evaluate(
+            "() => new Date().toLocaleDateString('en-CA', {timeZone: 'Asia/Karachi'})")
         page.get_by_label("Hearing date").fill(today)
         page.get_by_role("button", name="Fix the hearing").click()
         done(page, name)
