@@ -187,14 +187,14 @@ def get_declaration(session: Session, gd_number: str) -> Declaration:
     declaration = session.scalars(_WITH_ITEMS, {"gd_number": gd_number}).unique().first()
     if declaration is None:
         raise NotFound(f"No declaration {gd_number!r}.")
-    amended = {item.id: item for item in declaration.items if item.version > 1}
-    found: dict[int, list[DeclarationItemVersion]] = {i: [] for i in amended}
+    amended = sorted(item.id for item in declaration.items if item.version > 1)
+    found: dict[int, list[DeclarationItemVersion]] = {}
     if amended:
         for version in session.scalars(
                 select(DeclarationItemVersion)
-                .where(DeclarationItemVersion.item_id.in_(sorted(amended)))
+                .where(DeclarationItemVersion.item_id.in_(amended))
                 .order_by(DeclarationItemVersion.item_id, DeclarationItemVersion.version)):
-            found[version.item_id].append(version)
+            found.setdefault(version.item_id, []).append(version)
     for item in declaration.items:
         set_committed_value(item, "versions", found.get(item.id, []))
     return declaration

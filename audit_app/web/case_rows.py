@@ -8,6 +8,7 @@ in `cases/index.html`.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,22 +21,20 @@ def row_renderer(*, people: Mapping[int, Any],
                  cases_url: str) -> Callable[[Any, int, int], Markup]:
     """`render(case, n_items, n_open)`: one `<tr>` of the case list. `people`: id -> user, for
     the auditor column; `cases_url`: the list's URL (a case's page is that URL + its id)."""
-    from .cases import case_status, pk_date  # web.cases imports web.tasks, which imports us
+    from .cases import case_status, pk_date  # web.cases imports this module
     cases_url = str(escape(cases_url))
-    statuses: dict[str, str] = {}
+    # A page repeats a few statuses on every row: each badge written once per page.
+    badge = functools.cache(lambda status: f'<span class="badge case-{escape(status)}">'
+                                           f'{escape(case_status(status))}</span>')
 
     def render(case: Any, n_items: int, n_open: int) -> Markup:
-        status = statuses.get(case.status)
-        if status is None:
-            status = statuses[case.status] = (f'<span class="badge case-{escape(case.status)}">'
-                                              f'{escape(case_status(case.status))}</span>')
         auditor = people.get(case.auditor_id)
         importer = case.importer
         return Markup(
             f'<tr><td class="nowrap"><a href="{cases_url}{case.id}">{escape(case.case_number)}'
             f'</a></td><td>{escape(importer.name or "")}<div class="muted">NTN '
             f'{escape(importer.ntn)}</div></td><td>{escape(case.directorate_code or "—")}</td>'
-            f'<td>{status}</td><td>{escape(auditor.full_name) if auditor else "—"}</td>'
+            f'<td>{badge(case.status)}</td><td>{escape(auditor.full_name) if auditor else "—"}</td>'
             f'<td class="num">{n_items}</td>'
             f'<td class="num">{escape(rupees(case.short_levy_total_pkr))}</td>'
             f'<td class="num">{n_open}</td>'

@@ -10,6 +10,7 @@ stays in `tasks/_rows.html`.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -25,24 +26,17 @@ def row_renderer(*, people: Mapping[int, Any], options: Callable[[str, int | Non
     list's `<option>`s; `candidates`: lane -> officers a supervisor may reassign to (empty for
     others: no reassign form); `lane_values`: the lanes the viewer may claim tasks of."""
     from .cases import lane_label, pk_date  # web.cases imports web.tasks, which imports us
-    dates: dict[Any, str] = {}
-    lanes: dict[str, str] = {}
     csrf_input = f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
     tasks_url, cases_url = str(escape(tasks_url)), str(escape(cases_url))
-
-    def date(value: Any) -> str:
-        if value not in dates:
-            dates[value] = str(escape(pk_date(value)))
-        return dates[value]
+    # A page repeats a few dates and lanes on every row: each formatted once per page.
+    date = functools.cache(lambda value: str(escape(pk_date(value))))
+    lane_text = functools.cache(lambda lane: str(escape(lane_label(lane))))
 
     def render(row: Any, section: str, show_assignee: bool) -> Markup:
         t = row.task
         task_id = escape(t.task_id)
         escalated = (f'<div class="muted">escalated {date(t.escalated_at)}</div>'
                      if t.escalated_at else "")
-        lane = lanes.get(t.lane)
-        if lane is None:
-            lane = lanes[t.lane] = str(escape(lane_label(t.lane)))
         assignee = ""
         if show_assignee:
             person = people.get(t.assignee_id)
@@ -66,5 +60,5 @@ def row_renderer(*, people: Mapping[int, Any], options: Callable[[str, int | Non
             f'<td><a href="{tasks_url}{task_id}">{escape(t.name)}</a></td>'
             f'<td class="nowrap"><a href="{cases_url}{t.case_id}">{escape(row.case_number)}</a>'
             f'</td><td data-testid="task-importer">{escape(row.importer)}</td>'
-            f'<td>{lane}</td>{assignee}<td>{claim}{reassign}</td></tr>\n')
+            f'<td>{lane_text(t.lane)}</td>{assignee}<td>{claim}{reassign}</td></tr>\n')
     return render

@@ -96,8 +96,6 @@ def _update_request(app, slug: str, values: list) -> dict:  # type: ignore[no-un
     return {"output": key, "outputs": outputs, "inputs": inputs, "changedPropIds": []}
 
 
-
-
 def test_page_config_is_dashs_own_with_the_layout_serialized_once(logged_in, app) -> None:  # type: ignore[no-untyped-def]
     """The page's `_dash-config` holds what Dash itself would write, the validation layout
     spliced in from its JSON kept since mounting, and a fresh per-load token each time."""
